@@ -1,0 +1,247 @@
+//! Bounded CBOR: a structural pre-check, then ciborium.
+//!
+//! ciborium trusts length prefixes as size hints and recurses once per
+//! nesting level. Before a payload reaches it, [`check`] walks the document
+//! once, without recursion and without allocating, and rejects it unless
+//! every length fits in the bytes that remain and nesting stays under the
+//! limit. After that, no allocation can be larger than the input.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{BoxError, Error, Result};
+
+/// Deepest nesting of arrays, maps and tags a payload may have.
+pub const MAX_DEPTH: usize = 32;
+
+/// Why a CBOR document was refused before decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Larger than the size limit.
+    TooLarge { len: usize, max: usize },
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A length prefix claims more than the bytes that remain.
+    LengthBeyondInput,
+    /// Truncated, trailing bytes, indefinite lengths or reserved encodings.
+    Malformed,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { len, max } => write!(f, "CBOR document of {len} bytes, limit {max}"),
+            Self::TooDeep => write!(f, "CBOR nested deeper than {MAX_DEPTH} levels"),
+            Self::LengthBeyondInput => write!(f, "CBOR length prefix exceeds the input"),
+            Self::Malformed => write!(f, "malformed CBOR"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// Encodes `value` as CBOR into `out`, returning the bytes written.
+pub(crate) fn encode_into<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut [u8],
+) -> Result<usize, BoxError> {
+    let capacity = out.len();
+    let mut writer: &mut [u8] = out;
+    ciborium::into_writer(value, &mut writer)?;
+    Ok(capacity - writer.len())
+}
+
+/// Encodes `value` as CBOR into a new vector.
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    ciborium::into_writer(value, &mut out).map_err(|e| Error::Encode(Box::new(e)))?;
+    Ok(out)
+}
+
+/// Checks `bytes` against the limits, then decodes them.
+pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], max_len: usize) -> Result<T> {
+    check(bytes, max_len).map_err(|refusal| Error::Decode(Box::new(refusal)))?;
+    ciborium::de::from_reader_with_recursion_limit(bytes, MAX_DEPTH + 1)
+        .map_err(|e| Error::Decode(Box::new(e)))
+}
+
+/// Walks one CBOR data item spanning all of `bytes`, enforcing the limits.
+pub(crate) fn check(bytes: &[u8], max_len: usize) -> Result<(), Refusal> {
+    if bytes.len() > max_len {
+        return Err(Refusal::TooLarge {
+            len: bytes.len(),
+            max: max_len,
+        });
+    }
+    // pending[d] = items still expected at depth d; depth 0 holds the one
+    // top-level item.
+    let mut pending = [0u64; MAX_DEPTH + 1];
+    pending[0] = 1;
+    let mut depth = 0;
+    let mut pos = 0;
+    while pending[depth] > 0 {
+        pending[depth] -= 1;
+        let children = item(bytes, &mut pos)?;
+        if children > 0 {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(Refusal::TooDeep);
+            }
+            pending[depth] = children;
+        }
+        while depth > 0 && pending[depth] == 0 {
+            depth -= 1;
+        }
+    }
+    if pos == bytes.len() {
+        Ok(())
+    } else {
+        Err(Refusal::Malformed)
+    }
+}
+
+/// Reads one item header at `pos`, skips any string body, and returns how
+/// many child items follow it.
+fn item(bytes: &[u8], pos: &mut usize) -> Result<u64, Refusal> {
+    let initial = *bytes.get(*pos).ok_or(Refusal::Malformed)?;
+    *pos += 1;
+    let (major, info) = (initial >> 5, initial & 0x1f);
+    let argument = argument(bytes, pos, info)?;
+    let remaining = (bytes.len() - *pos) as u64;
+    match major {
+        2 | 3 => {
+            if argument > remaining {
+                return Err(Refusal::LengthBeyondInput);
+            }
+            *pos += usize::try_from(argument).map_err(|_| Refusal::LengthBeyondInput)?;
+            Ok(0)
+        }
+        // Every element takes at least one byte, so a count larger than what
+        // remains is a lie.
+        4 if argument <= remaining => Ok(argument),
+        5 if argument.saturating_mul(2) <= remaining => Ok(argument * 2),
+        4 | 5 => Err(Refusal::LengthBeyondInput),
+        6 => Ok(1),
+        // 0, 1: integers; 7: simple values and floats. The argument was the
+        // whole item.
+        _ => Ok(0),
+    }
+}
+
+/// Reads the argument that follows an initial byte with additional info `info`.
+fn argument(bytes: &[u8], pos: &mut usize, info: u8) -> Result<u64, Refusal> {
+    let width = match info {
+        0..=23 => return Ok(u64::from(info)),
+        24 => 1,
+        25 => 2,
+        26 => 4,
+        27 => 8,
+        // 28..=30 are reserved; 31 is an indefinite length or a break, which
+        // our encoder never writes.
+        _ => return Err(Refusal::Malformed),
+    };
+    let slice = bytes.get(*pos..*pos + width).ok_or(Refusal::Malformed)?;
+    *pos += width;
+    Ok(slice.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn cbor<T: Serialize>(value: &T) -> Vec<u8> {
+        encode(value).unwrap()
+    }
+
+    #[test]
+    fn accepts_what_ciborium_writes() {
+        let mut map = BTreeMap::new();
+        map.insert("k".to_owned(), vec![Some(1.5f64), None]);
+        let docs = [
+            cbor(&0u8),
+            cbor(&u64::MAX),
+            cbor(&-5i64),
+            cbor(&"text"),
+            cbor(&vec![1u8; 300]),
+            cbor(&map),
+            cbor(&(true, (), 'c', [[[[1u8]]]])),
+        ];
+        for doc in docs {
+            assert_eq!(check(&doc, 4096), Ok(()), "{doc:02x?}");
+        }
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused_without_recursion() {
+        let deep = [vec![0x81u8; 100_000], vec![0x00]].concat();
+        assert_eq!(check(&deep, usize::MAX), Err(Refusal::TooDeep));
+        let ok = [vec![0x81u8; MAX_DEPTH], vec![0x00]].concat();
+        assert_eq!(check(&ok, 4096), Ok(()));
+        let tags = [vec![0xc6u8; MAX_DEPTH + 1], vec![0x00]].concat();
+        assert_eq!(check(&tags, 4096), Err(Refusal::TooDeep));
+    }
+
+    #[test]
+    fn length_prefixes_beyond_the_input_are_refused() {
+        // A byte string, a text string, an array and a map each claiming 2^63.
+        for major in [0x5bu8, 0x7b, 0x9b, 0xbb] {
+            let doc = [major, 0x80, 0, 0, 0, 0, 0, 0, 0];
+            assert_eq!(
+                check(&doc, 4096),
+                Err(Refusal::LengthBeyondInput),
+                "{major:02x}"
+            );
+        }
+        assert_eq!(
+            check(
+                &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                4096
+            ),
+            Err(Refusal::LengthBeyondInput)
+        );
+    }
+
+    #[test]
+    fn truncation_trailing_bytes_and_indefinite_lengths_are_refused() {
+        assert_eq!(check(&[], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x18], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x82, 0x01], 4096), Err(Refusal::LengthBeyondInput));
+        assert_eq!(check(&[0x01, 0x01], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x9f, 0x01, 0xff], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x1c], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x19, 0x01], 4096), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn the_size_limit_is_checked_first() {
+        let doc = cbor(&vec![0u8; 100]);
+        assert_eq!(
+            check(&doc, 50),
+            Err(Refusal::TooLarge {
+                len: doc.len(),
+                max: 50
+            })
+        );
+    }
+
+    #[test]
+    fn decode_round_trips_and_reports_refusals_as_decode_errors() {
+        let value: Vec<String> = vec!["a".into(), "b".into()];
+        assert_eq!(decode::<Vec<String>>(&cbor(&value), 4096).unwrap(), value);
+        let bomb = [0x9bu8, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00];
+        assert!(matches!(
+            decode::<Vec<u8>>(&bomb, 4096),
+            Err(Error::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn encode_into_reports_the_length_or_running_out_of_space() {
+        let mut buf = [0u8; 8];
+        assert_eq!(encode_into(&"abc", &mut buf).unwrap(), 4);
+        assert!(encode_into(&"a longer string", &mut buf).is_err());
+    }
+}

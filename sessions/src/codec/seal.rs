@@ -1,0 +1,508 @@
+//! Sealing and opening.
+
+use std::time::Duration;
+
+use aes_gcm::aead::AeadInPlace;
+use aes_gcm::{Nonce, Tag};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::Mac;
+use rand::RngCore;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::cbor;
+use super::time::{Times, UnixTime};
+use super::wire::{self, Header, MAX_HEADER_LEN, VERSION};
+use super::{MAX_RAW_LEN, MAX_SEALED_LEN};
+use crate::error::{Error, Result};
+use crate::key::{Key, KeyId, KeyRing};
+
+const NONCE_LEN: usize = 12;
+const GCM_TAG_LEN: usize = 16;
+const HMAC_TAG_LEN: usize = 32;
+
+/// Clock skew tolerated between the servers that seal and open.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_mins(1);
+
+/// How the payload is protected.
+///
+/// ```
+/// assert_eq!(sessions::codec::Mode::default(), sessions::codec::Mode::Encrypted);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// AES-256-GCM: the client can neither read nor change the payload.
+    #[default]
+    Encrypted,
+    /// HMAC-SHA256: the client can read the payload but not change it.
+    Signed,
+}
+
+impl Mode {
+    /// Bytes the mode adds to the payload (nonce and tag).
+    const fn overhead(self) -> usize {
+        match self {
+            Self::Encrypted => NONCE_LEN + GCM_TAG_LEN,
+            Self::Signed => HMAC_TAG_LEN,
+        }
+    }
+
+    /// Domain separation between the modes inside the associated data.
+    const fn context(self) -> &'static [u8] {
+        match self {
+            Self::Encrypted => b"sessions/aes-256-gcm",
+            Self::Signed => b"sessions/hmac-sha256",
+        }
+    }
+}
+
+/// What a sealed value is bound to: it opens only under the same cookie name
+/// and store kind it was sealed for.
+///
+/// ```
+/// let binding = sessions::codec::Binding::new("user", "files");
+/// assert_eq!(binding.cookie_name(), "user");
+/// assert_eq!(binding.store_kind(), "files");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Binding<'a> {
+    cookie_name: &'a str,
+    store_kind: &'a str,
+}
+
+impl<'a> Binding<'a> {
+    /// Binds to a cookie name and a store kind (`"cookie"`, `"files"`, ...).
+    ///
+    /// ```
+    /// let b = sessions::codec::Binding::new("a", "b");
+    /// assert_ne!(b, sessions::codec::Binding::new("a", "c"));
+    /// ```
+    #[must_use]
+    pub const fn new(cookie_name: &'a str, store_kind: &'a str) -> Self {
+        Self {
+            cookie_name,
+            store_kind,
+        }
+    }
+
+    /// The cookie name.
+    ///
+    /// ```
+    /// assert_eq!(sessions::codec::Binding::new("n", "k").cookie_name(), "n");
+    /// ```
+    #[must_use]
+    pub const fn cookie_name(&self) -> &'a str {
+        self.cookie_name
+    }
+
+    /// The store kind.
+    ///
+    /// ```
+    /// assert_eq!(sessions::codec::Binding::new("n", "k").store_kind(), "k");
+    /// ```
+    #[must_use]
+    pub const fn store_kind(&self) -> &'a str {
+        self.store_kind
+    }
+}
+
+/// A value that opened, with what the envelope said about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Opened<T> {
+    /// The payload.
+    pub value: T,
+    /// The authenticated times.
+    pub times: Times,
+    /// The key that opened it.
+    pub key_id: KeyId,
+    /// Whether that key is the primary; if not, seal again to rotate.
+    pub by_primary: bool,
+}
+
+/// Where nonces come from. Production code uses the thread-local CSPRNG;
+/// the fixed test vectors use a counter.
+pub(crate) trait NonceSource {
+    fn fill(&mut self, nonce: &mut [u8; NONCE_LEN]);
+}
+
+/// The userspace CSPRNG (`ChaCha`, reseeded from the OS): one syscall per
+/// nonce would cost more than the whole seal.
+struct ThreadRngNonces;
+
+impl NonceSource for ThreadRngNonces {
+    fn fill(&mut self, nonce: &mut [u8; NONCE_LEN]) {
+        rand::rng().fill_bytes(nonce);
+    }
+}
+
+/// Seals and opens values with a [`KeyRing`].
+///
+/// ```
+/// use sessions::codec::{Codec, Mode};
+/// let codec = Codec::new(sessions::Key::generate()).with_mode(Mode::Signed);
+/// assert_eq!(codec.mode(), Mode::Signed);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Codec {
+    keys: KeyRing,
+    mode: Mode,
+    leeway: Duration,
+}
+
+impl Codec {
+    /// An encrypting codec with the default clock leeway of one minute.
+    ///
+    /// ```
+    /// let codec = sessions::codec::Codec::new(sessions::Key::generate());
+    /// assert_eq!(codec.mode(), sessions::codec::Mode::Encrypted);
+    /// ```
+    #[must_use]
+    pub fn new(keys: impl Into<KeyRing>) -> Self {
+        Self {
+            keys: keys.into(),
+            mode: Mode::default(),
+            leeway: DEFAULT_LEEWAY,
+        }
+    }
+
+    /// Chooses encryption or signing.
+    ///
+    /// ```
+    /// use sessions::codec::{Codec, Mode};
+    /// let codec = Codec::new(sessions::Key::generate()).with_mode(Mode::Signed);
+    /// assert_eq!(codec.mode(), Mode::Signed);
+    /// ```
+    #[must_use]
+    pub fn with_mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the tolerated clock skew between servers.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let codec = sessions::codec::Codec::new(sessions::Key::generate())
+    ///     .with_leeway(Duration::ZERO);
+    /// assert_eq!(codec.leeway(), Duration::ZERO);
+    /// ```
+    #[must_use]
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The mode.
+    ///
+    /// ```
+    /// assert_eq!(sessions::codec::Codec::new(sessions::Key::generate()).mode(),
+    ///            sessions::codec::Mode::Encrypted);
+    /// ```
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The tolerated clock skew.
+    ///
+    /// ```
+    /// assert_eq!(sessions::codec::Codec::new(sessions::Key::generate()).leeway().as_secs(), 60);
+    /// ```
+    #[must_use]
+    pub fn leeway(&self) -> Duration {
+        self.leeway
+    }
+
+    /// The key ring.
+    ///
+    /// ```
+    /// let key = sessions::Key::generate();
+    /// assert_eq!(sessions::codec::Codec::new(key.clone()).keys().primary(), &key);
+    /// ```
+    #[must_use]
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// The largest payload, in bytes, that seals into [`MAX_SEALED_LEN`]
+    /// characters with these times.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::codec::{Binding, Codec, Times, UnixTime};
+    /// let codec = Codec::new(sessions::Key::generate());
+    /// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
+    /// let max = codec.max_payload_len(times);
+    /// let b = Binding::new("n", "k");
+    /// assert!(codec.seal_bytes(&b, times, &vec![0; max]).is_ok());
+    /// assert!(codec.seal_bytes(&b, times, &vec![0; max + 1]).is_err());
+    /// ```
+    #[must_use]
+    pub fn max_payload_len(&self, times: Times) -> usize {
+        let header = Header {
+            key_id: self.keys.primary().id(),
+            times,
+        };
+        MAX_RAW_LEN - header.encode(&mut [0; MAX_HEADER_LEN]) - self.mode.overhead()
+    }
+
+    /// Seals raw bytes.
+    pub fn seal_bytes(
+        &self,
+        binding: &Binding<'_>,
+        times: Times,
+        payload: &[u8],
+    ) -> Result<String> {
+        self.seal_bytes_with(binding, times, &mut ThreadRngNonces, payload)
+    }
+
+    pub(crate) fn seal_bytes_with(
+        &self,
+        binding: &Binding<'_>,
+        times: Times,
+        nonces: &mut dyn NonceSource,
+        payload: &[u8],
+    ) -> Result<String> {
+        self.seal_with(binding, times, nonces, |out| {
+            let dest = out.get_mut(..payload.len()).ok_or(payload.len())?;
+            dest.copy_from_slice(payload);
+            Ok(payload.len())
+        })
+    }
+
+    /// Seals a serde value, encoded as CBOR straight into the envelope.
+    pub fn seal<T: Serialize + ?Sized>(
+        &self,
+        binding: &Binding<'_>,
+        times: Times,
+        value: &T,
+    ) -> Result<String> {
+        self.seal_value_with(binding, times, &mut ThreadRngNonces, value)
+    }
+
+    pub(crate) fn seal_value_with<T: Serialize + ?Sized>(
+        &self,
+        binding: &Binding<'_>,
+        times: Times,
+        nonces: &mut dyn NonceSource,
+        value: &T,
+    ) -> Result<String> {
+        let mut encode_error = None;
+        let sealed = self.seal_with(binding, times, nonces, |out| {
+            cbor::encode_into(value, out).map_err(|e| {
+                encode_error = Some(e);
+                out.len() + 1
+            })
+        });
+        match (sealed, encode_error) {
+            // Out of space: measure the real size for the error message.
+            (Err(Error::PayloadTooLarge { max, .. }), Some(_)) => {
+                let len = cbor::encode(value)?.len();
+                if len > max {
+                    Err(Error::PayloadTooLarge { len, max })
+                } else {
+                    Err(Error::Encode("CBOR encoder failed".into()))
+                }
+            }
+            (result, _) => result,
+        }
+    }
+
+    /// Seals a payload written by `fill` into the slice it is given (which
+    /// returns the length written, or a length it needed when too small).
+    fn seal_with(
+        &self,
+        binding: &Binding<'_>,
+        times: Times,
+        nonces: &mut dyn NonceSource,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, usize>,
+    ) -> Result<String> {
+        let key = self.keys.primary();
+        let mut raw = [0u8; MAX_RAW_LEN];
+        let header = Header {
+            key_id: key.id(),
+            times,
+        };
+        let mut header_bytes = [0u8; MAX_HEADER_LEN];
+        let header_len = header.encode(&mut header_bytes);
+        raw[..header_len].copy_from_slice(&header_bytes[..header_len]);
+        let max = MAX_RAW_LEN - header_len - self.mode.overhead();
+        let start = header_len
+            + if self.mode == Mode::Encrypted {
+                NONCE_LEN
+            } else {
+                0
+            };
+        let len = fill(&mut raw[start..start + max])
+            .map_err(|len| Error::PayloadTooLarge { len, max })?;
+        let mut aad = Vec::with_capacity(64);
+        self.associated_data(binding, &raw[..header_len], &mut aad);
+        let end = match self.mode {
+            Mode::Encrypted => {
+                let (head, body) = raw.split_at_mut(start);
+                let nonce: &mut [u8; NONCE_LEN] = (&mut head[header_len..])
+                    .try_into()
+                    .expect("nonce slot is NONCE_LEN bytes");
+                nonces.fill(nonce);
+                let tag = key
+                    .cipher()
+                    .encrypt_in_place_detached(Nonce::from_slice(nonce), &aad, &mut body[..len])
+                    .map_err(|_| Error::PayloadTooLarge { len, max })?;
+                body[len..len + GCM_TAG_LEN].copy_from_slice(&tag);
+                start + len + GCM_TAG_LEN
+            }
+            Mode::Signed => {
+                let tag = sign(key, &aad, &raw[start..start + len]);
+                raw[start + len..start + len + HMAC_TAG_LEN].copy_from_slice(&tag);
+                start + len + HMAC_TAG_LEN
+            }
+        };
+        Ok(URL_SAFE_NO_PAD.encode(&raw[..end]))
+    }
+
+    /// Opens a sealed value and returns the raw payload.
+    pub fn open_bytes(
+        &self,
+        binding: &Binding<'_>,
+        sealed: &str,
+        now: UnixTime,
+    ) -> Result<Opened<Vec<u8>>> {
+        let mut raw = [0u8; MAX_RAW_LEN];
+        let (range, opened) = self.open_in_place(binding, sealed, now, &mut raw)?;
+        Ok(Opened {
+            value: raw[range].to_vec(),
+            times: opened.times,
+            key_id: opened.key_id,
+            by_primary: opened.by_primary,
+        })
+    }
+
+    /// Opens a sealed value and decodes its CBOR payload into `T`, under the
+    /// decoder's depth and size limits.
+    pub fn open<T: DeserializeOwned>(
+        &self,
+        binding: &Binding<'_>,
+        sealed: &str,
+        now: UnixTime,
+    ) -> Result<Opened<T>> {
+        let mut raw = [0u8; MAX_RAW_LEN];
+        let (range, opened) = self.open_in_place(binding, sealed, now, &mut raw)?;
+        let value = cbor::decode(&raw[range], MAX_RAW_LEN)?;
+        Ok(Opened {
+            value,
+            times: opened.times,
+            key_id: opened.key_id,
+            by_primary: opened.by_primary,
+        })
+    }
+
+    /// Runs every check up to and including the times, leaving the
+    /// plaintext in `raw` and returning where it is.
+    fn open_in_place(
+        &self,
+        binding: &Binding<'_>,
+        sealed: &str,
+        now: UnixTime,
+        raw: &mut [u8; MAX_RAW_LEN],
+    ) -> Result<(std::ops::Range<usize>, Opened<()>)> {
+        if sealed.len() > MAX_SEALED_LEN {
+            return Err(Error::TooLong {
+                len: sealed.len(),
+                max: MAX_SEALED_LEN,
+            });
+        }
+        let raw_len = URL_SAFE_NO_PAD
+            .decode_slice(sealed, raw)
+            .map_err(|_| Error::Malformed)?;
+        let raw = &mut raw[..raw_len];
+        match raw.first() {
+            None => return Err(Error::Malformed),
+            Some(&VERSION) => {}
+            Some(&other) => return Err(Error::UnsupportedVersion(other)),
+        }
+        let key_id = Header::key_id(raw).ok_or(Error::Malformed)?;
+        let key = self.keys.find(key_id).ok_or(Error::UnknownKey)?;
+        let (header, header_len) = Header::decode(raw).ok_or(Error::Unauthentic)?;
+        let payload = self.authenticate(key, binding, raw, header_len)?;
+        self.check_times(header.times, now)?;
+        let opened = Opened {
+            value: (),
+            times: header.times,
+            key_id,
+            by_primary: key_id == self.keys.primary().id(),
+        };
+        Ok((payload, opened))
+    }
+
+    /// Verifies (and decrypts in place) the body; returns the payload range.
+    fn authenticate(
+        &self,
+        key: &Key,
+        binding: &Binding<'_>,
+        raw: &mut [u8],
+        header_len: usize,
+    ) -> Result<std::ops::Range<usize>> {
+        let overhead = self.mode.overhead();
+        if raw.len() < header_len + overhead {
+            return Err(Error::Unauthentic);
+        }
+        let mut aad = Vec::with_capacity(64);
+        self.associated_data(binding, &raw[..header_len], &mut aad);
+        match self.mode {
+            Mode::Encrypted => {
+                let (head, body) = raw.split_at_mut(header_len + NONCE_LEN);
+                let (ciphertext, tag) = body.split_at_mut(body.len() - GCM_TAG_LEN);
+                key.cipher()
+                    .decrypt_in_place_detached(
+                        Nonce::from_slice(&head[header_len..]),
+                        &aad,
+                        ciphertext,
+                        Tag::from_slice(tag),
+                    )
+                    .map_err(|_| Error::Unauthentic)?;
+                Ok(header_len + NONCE_LEN..raw.len() - GCM_TAG_LEN)
+            }
+            Mode::Signed => {
+                let end = raw.len() - HMAC_TAG_LEN;
+                let mut mac = key.mac().clone();
+                mac.update(&aad);
+                mac.update(&raw[header_len..end]);
+                // `verify_slice` compares in constant time.
+                mac.verify_slice(&raw[end..])
+                    .map_err(|_| Error::Unauthentic)?;
+                Ok(header_len..end)
+            }
+        }
+    }
+
+    fn check_times(&self, times: Times, now: UnixTime) -> Result<()> {
+        if times.issued_at > now + self.leeway {
+            return Err(Error::IssuedInFuture);
+        }
+        if now >= times.expires_at + self.leeway {
+            return Err(Error::Expired);
+        }
+        Ok(())
+    }
+
+    fn associated_data(&self, binding: &Binding<'_>, header: &[u8], out: &mut Vec<u8>) {
+        wire::associated_data(
+            [
+                self.mode.context(),
+                binding.cookie_name.as_bytes(),
+                binding.store_kind.as_bytes(),
+                header,
+            ],
+            out,
+        );
+    }
+}
+
+fn sign(key: &Key, aad: &[u8], payload: &[u8]) -> [u8; HMAC_TAG_LEN] {
+    let mut mac = key.mac().clone();
+    mac.update(aad);
+    mac.update(payload);
+    mac.finalize().into_bytes().into()
+}

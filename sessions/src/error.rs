@@ -1,0 +1,114 @@
+//! The one error type of the crate.
+
+use std::error::Error as StdError;
+
+/// A boxed error from a lower layer, kept as the `source` of an [`Error`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// `Result` with [`Error`] as the error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `sessions`.
+///
+/// Errors that come from untrusted input (a cookie) say *what kind* of input
+/// was rejected, never which byte or which cryptographic check failed. The
+/// session layer turns them into a fresh session; they only reach user code
+/// when the codec is used directly.
+///
+/// ```
+/// use sessions::{Error, Key};
+///
+/// let err = Key::derive_from(b"too short").unwrap_err();
+/// assert!(matches!(err, Error::WeakSecret { len: 9, min: 32 }));
+/// assert_eq!(err.to_string(), "secret is 9 bytes, at least 32 are required");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A secret given to [`Key::derive_from`](crate::Key::derive_from) is too short.
+    #[error("secret is {len} bytes, at least {min} are required")]
+    WeakSecret {
+        /// Length of the secret that was given.
+        len: usize,
+        /// The minimum length.
+        min: usize,
+    },
+
+    /// Text given to [`Key`](crate::Key)'s `FromStr` is not a key.
+    #[error("not a key: expected {expected} base64url characters")]
+    InvalidKeyText {
+        /// How many characters a key's text form has.
+        expected: usize,
+    },
+
+    /// A sealed value is longer than the cookie budget; rejected before any work.
+    #[error("sealed value is {len} bytes, over the limit of {max}")]
+    TooLong {
+        /// Length of the value.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// A payload does not fit in a sealed value of the allowed length.
+    #[error("payload of {len} bytes does not fit; at most {max} bytes can be sealed")]
+    PayloadTooLarge {
+        /// Length of the encoded payload.
+        len: usize,
+        /// The largest payload that fits.
+        max: usize,
+    },
+
+    /// A sealed value is empty, not base64url, or shorter than any envelope.
+    #[error("sealed value is malformed")]
+    Malformed,
+
+    /// A sealed value was written by a format version this build cannot read.
+    #[error("unsupported envelope version {0}")]
+    UnsupportedVersion(u8),
+
+    /// A sealed value names a key that is not in the key ring.
+    #[error("sealed with a key that is not in the key ring")]
+    UnknownKey,
+
+    /// A sealed value failed authentication. Deliberately says nothing more.
+    #[error("sealed value failed authentication")]
+    Unauthentic,
+
+    /// A sealed value is authentic but its lifetime is over.
+    #[error("sealed value has expired")]
+    Expired,
+
+    /// A sealed value is authentic but claims to be issued in the future,
+    /// beyond the allowed clock skew.
+    #[error("sealed value was issued in the future")]
+    IssuedInFuture,
+
+    /// An authentic payload could not be decoded into the expected type, or
+    /// broke the decoder's depth or size limits.
+    #[error("payload could not be decoded")]
+    Decode(#[source] BoxError),
+
+    /// A value could not be encoded.
+    #[error("payload could not be encoded")]
+    Encode(#[source] BoxError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn assert_bounds<T: Send + Sync + 'static>() {}
+        assert_bounds::<Error>();
+    }
+
+    #[test]
+    fn decode_keeps_its_source() {
+        let inner: BoxError = "depth limit".into();
+        let err = Error::Decode(inner);
+        let source = StdError::source(&err).expect("Decode carries a source");
+        assert_eq!(source.to_string(), "depth limit");
+    }
+}
