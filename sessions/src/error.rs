@@ -89,6 +89,48 @@ pub enum Error {
     #[error("payload could not be decoded")]
     Decode(#[source] BoxError),
 
+    /// A request reached session code without a registry: the service is
+    /// not wrapped in [`SessionLayer`](crate::SessionLayer) and nobody
+    /// called [`Sessions::attach`](crate::Sessions::attach).
+    #[error("no session registry on this request: add SessionLayer or call Sessions::attach")]
+    MissingRegistry,
+
+    /// A session type names a store that was never registered.
+    #[error("session `{session}` uses store `{store}`, which is not registered (use with_store)")]
+    UnknownStore {
+        /// The session's cookie name.
+        session: &'static str,
+        /// The store it asked for.
+        store: &'static str,
+    },
+
+    /// Two different session types use the same cookie name.
+    #[error("two session types use the cookie name `{name}`")]
+    NameConflict {
+        /// The cookie name.
+        name: &'static str,
+    },
+
+    /// A session's `Set-Cookie` line would pass the browsers' 4096-byte
+    /// limit; browsers would silently drop it.
+    #[error("session `{session}` needs a {len}-byte cookie, over the {max}-byte limit")]
+    CookieTooLarge {
+        /// The session's cookie name.
+        session: String,
+        /// The length the cookie would have.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// Saving the sessions of a response failed; every failure is listed.
+    #[error(transparent)]
+    Save(#[from] SaveErrors),
+
+    /// A store's backend failed (I/O, network). The request fails closed.
+    #[error("session store failed")]
+    Backend(#[source] BoxError),
+
     /// A value could not be encoded.
     #[error("payload could not be encoded")]
     Encode(#[source] BoxError),
@@ -110,5 +152,56 @@ mod tests {
         let err = Error::Decode(inner);
         let source = StdError::source(&err).expect("Decode carries a source");
         assert_eq!(source.to_string(), "depth limit");
+    }
+}
+
+/// Every session that failed to save in one batch, in load order.
+///
+/// ```
+/// use sessions::{Error, SaveErrors};
+/// let errors = SaveErrors::from(vec![("user", Error::MissingRegistry)]);
+/// assert_eq!(errors.failures().len(), 1);
+/// assert!(errors.to_string().contains("user"));
+/// ```
+#[derive(Debug)]
+pub struct SaveErrors {
+    failures: Vec<(&'static str, Error)>,
+}
+
+impl SaveErrors {
+    /// The failures: cookie name and error, in load order.
+    ///
+    /// ```
+    /// let errors = sessions::SaveErrors::from(Vec::new());
+    /// assert!(errors.failures().is_empty());
+    /// ```
+    #[must_use]
+    pub fn failures(&self) -> &[(&'static str, Error)] {
+        &self.failures
+    }
+}
+
+impl From<Vec<(&'static str, Error)>> for SaveErrors {
+    fn from(failures: Vec<(&'static str, Error)>) -> Self {
+        Self { failures }
+    }
+}
+
+impl std::fmt::Display for SaveErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} session(s) failed to save:", self.failures.len())?;
+        for (name, error) in &self.failures {
+            write!(f, " `{name}`: {error};")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for SaveErrors {
+    /// The first failure; [`SaveErrors::failures`] has them all.
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.failures
+            .first()
+            .map(|(_, e)| e as &(dyn StdError + 'static))
     }
 }

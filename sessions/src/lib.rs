@@ -1,10 +1,67 @@
 //! Typed HTTP sessions.
 //!
-//! This crate is being built; see the workspace README for the plan.
+//! `#[derive(Session)]` turns a struct into a session with typed accessors,
+//! read-once flash fields and cookie options written as attributes. The
+//! runtime keeps sessions in encrypted or signed cookies (with key
+//! rotation), saves every session a request changed in one batch, and plugs
+//! into `http`/hyper and tower.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use sessions::{CookieStore, Key, Session, Sessions};
+//!
+//! #[derive(Session, Serialize, Deserialize, Default)]
+//! #[session(name = "user", max_age = 604800)]
+//! pub struct User {
+//!     pub user_id: Option<u64>,
+//!     #[session(flash)]
+//!     pub notices: Vec<String>,
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let sessions = Sessions::new(CookieStore::new(Key::generate()));
+//! let mut req = http::Request::new(());
+//! sessions.attach(&mut req);
+//!
+//! let user = UserSession::load(&req).await?;
+//! assert!(user.is_new());
+//! user.set_user_id(Some(7));
+//! user.push_notices("Welcome".to_owned());
+//!
+//! let mut res = http::Response::new(());
+//! sessions::save(&req, &mut res).await?;
+//! let cookie = res.headers()["set-cookie"].to_str().unwrap();
+//! assert!(cookie.starts_with("user=") && cookie.contains("Max-Age=604800"));
+//! # Ok::<(), sessions::Error>(()) }).unwrap();
+//! ```
+//!
+//! # Features
+//!
+//! No optional features yet: the crate depends on `http`, `cookie`, tower's
+//! `Layer`/`Service` traits, serde with CBOR (ciborium) and `RustCrypto`.
 
 pub mod codec;
 mod error;
+mod handle;
+mod http;
 mod key;
+mod layer;
+mod map;
+mod options;
+mod registry;
+mod state;
+pub mod store;
 
-pub use error::{BoxError, Error, Result};
+#[doc(hidden)]
+pub mod __private;
+
+pub use error::{BoxError, Error, Result, SaveErrors};
+pub use handle::{Handle, SessionData};
+pub use http::MAX_SET_COOKIE_LEN;
 pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
+pub use layer::{SessionLayer, SessionService};
+pub use map::MapSession;
+pub use options::{DEFAULT_MAX_AGE, SameSite, SessionConfig};
+pub use registry::{Registry, Sessions, save};
+pub use sessions_derive::Session;
+pub use store::CookieStore;

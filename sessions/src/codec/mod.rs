@@ -41,6 +41,7 @@ mod vectors;
 mod wire;
 
 pub use cbor::MAX_DEPTH;
+pub(crate) use cbor::{decode as decode_cbor, encode as encode_cbor};
 pub use seal::{Binding, Codec, DEFAULT_LEEWAY, Mode, Opened};
 pub use time::{Times, UnixTime};
 

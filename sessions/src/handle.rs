@@ -1,0 +1,268 @@
+//! `Handle<T>`: one session of one request, typed.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use http::{HeaderValue, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::codec::UnixTime;
+use crate::error::Result;
+use crate::options::SessionConfig;
+use crate::registry::{ErasedSession, Registry};
+use crate::state::State;
+use crate::store::{BoxFuture, Store};
+
+/// A struct that is a session: what `#[derive(Session)]` implements.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use sessions::{SessionConfig, SessionData};
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Cart { items: Vec<u32> }
+///
+/// impl SessionData for Cart {
+///     const CONFIG: SessionConfig = SessionConfig::new("cart");
+/// }
+/// assert_eq!(Cart::CONFIG.name(), "cart");
+/// ```
+pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The cookie and expiry options of this session type.
+    const CONFIG: SessionConfig;
+}
+
+/// One session of one request, typed by its data `T`.
+///
+/// Cheap to clone: clones share the state, and every load of the same
+/// session in one request returns a clone. Generated session types
+/// (`UserSession`) dereference to a `Handle<User>`.
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+///
+/// #[derive(Default, Serialize, Deserialize, Clone, PartialEq, Debug)]
+/// struct Visits { count: u32 }
+/// impl SessionData for Visits {
+///     const CONFIG: SessionConfig = SessionConfig::new("visits");
+/// }
+///
+/// # tokio_test_block_on(async {
+/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+/// let mut req = http::Request::new(());
+/// sessions.attach(&mut req);
+///
+/// let visits = Handle::<Visits>::load(&req).await?;
+/// assert!(visits.is_new());
+/// visits.update(|v| v.count += 1);
+/// let again = Handle::<Visits>::load(&req).await?; // same state
+/// assert_eq!(again.get(), Visits { count: 1 });
+///
+/// let mut res = http::Response::new(());
+/// sessions::save(&req, &mut res).await?;
+/// assert_eq!(res.headers().get_all("set-cookie").iter().count(), 1);
+/// # Ok::<(), sessions::Error>(()) });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub struct Handle<T> {
+    shared: Arc<Shared<T>>,
+}
+
+struct Shared<T> {
+    config: SessionConfig,
+    store: Arc<dyn Store>,
+    state: Mutex<State<T>>,
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<T: SessionData> Handle<T> {
+    /// Loads this request's session of type `T`.
+    ///
+    /// Takes everything it needs from the request before its first `.await`,
+    /// so the future is `Send + 'static` whatever the body type.
+    pub fn load<B>(
+        req: &http::Request<B>,
+    ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T, B> {
+        load_with_config(req.extensions(), req.headers(), T::CONFIG)
+    }
+
+    /// [`load`](Self::load) from request parts (for extractors).
+    pub fn load_parts(
+        parts: &http::request::Parts,
+    ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T> {
+        load_with_config(&parts.extensions, &parts.headers, T::CONFIG)
+    }
+}
+
+/// Loads a session of data `T` under `config`: the one machinery behind
+/// typed sessions and [`MapSession`](crate::MapSession).
+pub(crate) fn load_with_config<T>(
+    extensions: &http::Extensions,
+    headers: &http::HeaderMap,
+    config: SessionConfig,
+) -> impl Future<Output = Result<Handle<T>>> + Send + 'static + use<T>
+where
+    T: Default + Serialize + DeserializeOwned + Send + Sync + 'static,
+{
+    let registry = Registry::of(extensions);
+    let candidates = crate::http::cookie_values(headers, config.name());
+    async move {
+        let registry = registry?;
+        if let Some(found) = registry.find::<Handle<T>>(config.name())? {
+            return Ok(found);
+        }
+        let store = registry.sessions().store(config.name(), config.store())?;
+        let state = State::load(&*store, &config, &candidates, UnixTime::now()).await?;
+        let handle = Handle {
+            shared: Arc::new(Shared {
+                config,
+                store,
+                state: Mutex::new(state),
+            }),
+        };
+        registry.insert(config.name(), handle)
+    }
+}
+
+impl<T: Serialize + Send + Sync + 'static> Handle<T> {
+    /// Reads the data through a closure, without cloning it.
+    pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
+        read(&self.state().data)
+    }
+
+    /// Changes the data through a closure and marks the session changed.
+    pub fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
+        let mut state = self.state();
+        state.touch();
+        change(&mut state.data)
+    }
+
+    /// Replaces the whole data.
+    pub fn replace(&self, data: T) {
+        self.update(|current| *current = data);
+    }
+
+    /// A copy of the whole data.
+    #[must_use]
+    pub fn get(&self) -> T
+    where
+        T: Clone,
+    {
+        self.with(T::clone)
+    }
+
+    /// Ends the session: the store forgets it and the response removes the
+    /// cookie (same name, Path and Domain).
+    pub fn destroy(&self) {
+        self.state().destroy();
+    }
+
+    /// Gives the session a new identity with the same data: call it when
+    /// the user logs in, so an id planted before login is worthless.
+    pub fn renew(&self) {
+        self.state().renew();
+    }
+
+    /// "Remember me": `true` sends a persistent cookie (`Max-Age`), `false`
+    /// one that ends with the browser session. The server enforces expiry
+    /// either way.
+    pub fn set_persistent(&self, persistent: bool) {
+        self.state().set_persistent(persistent);
+    }
+
+    /// Whether the cookie is persistent.
+    #[must_use]
+    pub fn is_persistent(&self) -> bool {
+        self.state().persistent
+    }
+
+    /// Whether no live session came with the request.
+    #[must_use]
+    pub fn is_new(&self) -> bool {
+        self.state().loaded.is_none()
+    }
+
+    /// When the session that came with the request expires; `None` for a
+    /// new session.
+    #[must_use]
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.state()
+            .loaded
+            .as_ref()
+            .map(|l| l.times.expires_at.to_system_time())
+    }
+
+    /// Saves this session alone into `res`, if it changed.
+    pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
+        let cookie = self.save_now().await?;
+        crate::http::append_cookies(res.headers_mut(), cookie.into_iter().collect());
+        Ok(())
+    }
+
+    async fn save_now(&self) -> Result<Option<HeaderValue>> {
+        let shared = &*self.shared;
+        let Some(plan) = self.state().plan(&shared.config, UnixTime::now())? else {
+            return Ok(None);
+        };
+        let result = plan.run(&*shared.store, &shared.config).await?;
+        self.state().saved(plan.generation, result.loaded);
+        Ok(Some(result.cookie))
+    }
+
+    pub(crate) fn take_flash<F: crate::state::Flash>(
+        &self,
+        field: impl FnOnce(&mut T) -> &mut F,
+    ) -> F {
+        self.state().take_flash(field)
+    }
+
+    fn state(&self) -> MutexGuard<'_, State<T>> {
+        // A panic inside a user closure leaves the data as the closure left
+        // it, which is what a later reader would see anyway.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T: Serialize + Send + Sync + 'static> ErasedSession for Handle<T> {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn save(&self) -> BoxFuture<'_, Result<Option<HeaderValue>>> {
+        Box::pin(self.save_now())
+    }
+}
+
+impl<T> fmt::Debug for Handle<T> {
+    /// Shows the session's name and status, never its data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self
+            .shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f.debug_struct("Handle")
+            .field("name", &self.shared.config.name())
+            .field("store", &self.shared.store.kind())
+            .field("new", &state.loaded.is_none())
+            .field("dirty", &state.dirty)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,214 @@
+//! `Cookie` and `Set-Cookie` on `http` types.
+
+use std::time::Duration;
+
+use cookie::Cookie;
+use cookie::time::OffsetDateTime;
+use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
+
+use crate::codec::UnixTime;
+use crate::error::{Error, Result};
+use crate::options::{SameSite, SessionConfig};
+
+/// The longest `Set-Cookie` value browsers keep (RFC 6265 §6.1 minimum).
+pub const MAX_SET_COOKIE_LEN: usize = 4096;
+
+/// How many cookies of one name are tried; more is an attack or a bug.
+const MAX_CANDIDATES: usize = 8;
+
+/// Every value of the cookie `name` across all `Cookie` headers, in order.
+///
+/// A name can appear more than once (cookies with different paths or
+/// domains shadow each other), so each value is a candidate to try.
+pub(crate) fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    for header in headers.get_all(COOKIE) {
+        let Ok(text) = header.to_str() else { continue };
+        for cookie in Cookie::split_parse(text).flatten() {
+            if cookie.name() == name && values.len() < MAX_CANDIDATES {
+                values.push(cookie.value().to_owned());
+            }
+        }
+    }
+    values
+}
+
+/// The `Set-Cookie` value for a saved session.
+pub(crate) fn set_cookie(
+    config: &SessionConfig,
+    value: String,
+    persistent: bool,
+    now: UnixTime,
+) -> Result<HeaderValue> {
+    let mut cookie = base_cookie(config, value);
+    if persistent {
+        let max_age = config.max_age();
+        cookie.set_max_age(cookie::time::Duration::seconds(saturating_secs(max_age)));
+        cookie.set_expires(expires(now, max_age));
+    }
+    let line = cookie.to_string();
+    if line.len() > MAX_SET_COOKIE_LEN {
+        return Err(Error::CookieTooLarge {
+            session: config.name().to_owned(),
+            len: line.len(),
+            max: MAX_SET_COOKIE_LEN,
+        });
+    }
+    HeaderValue::from_str(&line).map_err(|e| Error::Encode(Box::new(e)))
+}
+
+/// The `Set-Cookie` value that deletes the session cookie: same name, Path
+/// and Domain, `Max-Age=0` and an `Expires` in 1970.
+pub(crate) fn removal_cookie(config: &SessionConfig) -> HeaderValue {
+    let mut cookie = base_cookie(config, String::new());
+    cookie.set_max_age(cookie::time::Duration::ZERO);
+    cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+    HeaderValue::from_str(&cookie.to_string())
+        .expect("a removal cookie holds only the validated name and options")
+}
+
+/// Appends `Set-Cookie` lines (one per cookie) and `Vary: Cookie`.
+pub(crate) fn append_cookies(headers: &mut HeaderMap, cookies: Vec<HeaderValue>) {
+    for cookie in cookies {
+        headers.append(SET_COOKIE, cookie);
+    }
+    add_vary_cookie(headers);
+}
+
+/// Adds `Vary: Cookie` unless the response already varies on it.
+pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
+    let varies = headers.get_all(VARY).iter().any(|value| {
+        value.to_str().is_ok_and(|text| {
+            text.split(',')
+                .any(|item| item.trim() == "*" || item.trim().eq_ignore_ascii_case("cookie"))
+        })
+    });
+    if !varies {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+fn base_cookie(config: &SessionConfig, value: String) -> Cookie<'static> {
+    let mut cookie = Cookie::new(config.name(), value);
+    cookie.set_path(config.path());
+    if let Some(domain) = config.domain() {
+        cookie.set_domain(domain);
+    }
+    cookie.set_secure(config.is_secure());
+    cookie.set_http_only(config.is_http_only());
+    cookie.set_same_site(match config.same_site() {
+        SameSite::Strict => cookie::SameSite::Strict,
+        SameSite::Lax => cookie::SameSite::Lax,
+        SameSite::None => cookie::SameSite::None,
+    });
+    if config.is_partitioned() {
+        cookie.set_partitioned(true);
+    }
+    cookie
+}
+
+fn saturating_secs(duration: Duration) -> i64 {
+    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
+}
+
+fn expires(now: UnixTime, max_age: Duration) -> OffsetDateTime {
+    let at = (now + max_age).as_secs();
+    // Browsers cap dates at 9999; so does `time`.
+    i64::try_from(at)
+        .ok()
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or_else(|| {
+            OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("9999-12-31 is valid")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for c in cookies {
+            map.append(COOKIE, HeaderValue::from_str(c).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn reads_every_cookie_header_and_every_candidate() {
+        let map = headers(&["a=1; user=x", "user=y", "b=2;user=z"]);
+        assert_eq!(cookie_values(&map, "user"), ["x", "y", "z"]);
+        assert!(cookie_values(&map, "nobody").is_empty());
+    }
+
+    #[test]
+    fn candidates_are_capped() {
+        let many = vec!["user=v"; 50].join("; ");
+        assert_eq!(
+            cookie_values(&headers(&[&many]), "user").len(),
+            MAX_CANDIDATES
+        );
+    }
+
+    #[test]
+    fn set_cookie_carries_every_option() {
+        let config = SessionConfig::new("user")
+            .with_domain("example.com")
+            .with_path("/app")
+            .with_same_site(SameSite::None)
+            .with_partitioned(true)
+            .with_max_age(Duration::from_mins(1));
+        let line = set_cookie(&config, "v".into(), true, UnixTime::from_secs(0)).unwrap();
+        let line = line.to_str().unwrap();
+        for part in [
+            "user=v",
+            "Path=/app",
+            "Domain=example.com",
+            "Max-Age=60",
+            "Expires=Thu, 01 Jan 1970 00:01:00 GMT",
+            "Secure",
+            "HttpOnly",
+            "SameSite=None",
+            "Partitioned",
+        ] {
+            assert!(line.contains(part), "{part} missing from {line}");
+        }
+        let session = set_cookie(&config, "v".into(), false, UnixTime::from_secs(0)).unwrap();
+        assert!(!session.to_str().unwrap().contains("Max-Age"));
+    }
+
+    #[test]
+    fn removal_matches_path_and_domain() {
+        let config = SessionConfig::new("user")
+            .with_domain("example.com")
+            .with_path("/app");
+        let line = removal_cookie(&config);
+        let line = line.to_str().unwrap();
+        for part in [
+            "user=",
+            "Path=/app",
+            "Domain=example.com",
+            "Max-Age=0",
+            "1970",
+        ] {
+            assert!(line.contains(part), "{part} missing from {line}");
+        }
+    }
+
+    #[test]
+    fn oversized_cookies_are_a_typed_error() {
+        let config = SessionConfig::new("user");
+        let err = set_cookie(&config, "v".repeat(4090), true, UnixTime::now()).unwrap_err();
+        assert!(
+            matches!(err, Error::CookieTooLarge { ref session, max: 4096, .. } if session == "user")
+        );
+    }
+
+    #[test]
+    fn vary_cookie_is_added_once() {
+        let mut map = HeaderMap::new();
+        add_vary_cookie(&mut map);
+        add_vary_cookie(&mut map);
+        assert_eq!(map.get_all(VARY).iter().count(), 1);
+    }
+}

@@ -1,0 +1,124 @@
+//! `SessionLayer`: tower middleware that attaches a registry to every
+//! request and saves the changed sessions into the response.
+
+use std::task::{Context, Poll};
+
+use http::{Request, Response, StatusCode};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::registry::Sessions;
+use crate::store::{BoxFuture, Store};
+
+/// Tower layer for sessions.
+///
+/// Every request gets a fresh [`Registry`](crate::Registry); after the
+/// inner service answers, every session it changed is saved, one
+/// `Set-Cookie` line each, with `Vary: Cookie`. When saving fails (a store
+/// is down, a cookie is too large) the error is logged and the response is
+/// replaced by an empty `500 Internal Server Error`: a response that looks
+/// successful but lost its session would be worse.
+///
+/// ```
+/// use sessions::{CookieStore, Key, SessionLayer};
+///
+/// let key = Key::generate();
+/// let layer = SessionLayer::new(CookieStore::new(key.clone()))
+///     .with_store("signed", CookieStore::signed(key));
+/// assert!(layer.sessions().has_store("signed"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionLayer {
+    sessions: Sessions,
+}
+
+impl SessionLayer {
+    /// A layer whose default store is `store`.
+    ///
+    /// ```
+    /// let layer = sessions::SessionLayer::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// assert!(!layer.sessions().has_store("files"));
+    /// ```
+    #[must_use]
+    pub fn new(store: impl Store) -> Self {
+        Self::from(Sessions::new(store))
+    }
+
+    /// Registers a named store, for `#[session(store = "name")]`.
+    ///
+    /// ```
+    /// use sessions::{CookieStore, Key, SessionLayer};
+    /// let layer = SessionLayer::new(CookieStore::new(Key::generate()))
+    ///     .with_store("b", CookieStore::new(Key::generate()));
+    /// assert!(layer.sessions().has_store("b"));
+    /// ```
+    #[must_use]
+    pub fn with_store(self, name: &'static str, store: impl Store) -> Self {
+        Self::from(self.sessions.with_store(name, store))
+    }
+
+    /// The stores this layer uses.
+    ///
+    /// ```
+    /// let layer = sessions::SessionLayer::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// let _sessions: &sessions::Sessions = layer.sessions();
+    /// ```
+    #[must_use]
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+}
+
+impl From<Sessions> for SessionLayer {
+    fn from(sessions: Sessions) -> Self {
+        Self { sessions }
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            sessions: self.sessions.clone(),
+        }
+    }
+}
+
+/// The service [`SessionLayer`] wraps around an inner service.
+#[derive(Clone, Debug)]
+pub struct SessionService<S> {
+    inner: S,
+    sessions: Sessions,
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S::Future: Send + 'static,
+    ResBody: Default + Send + 'static,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let registry = self.sessions.attach(&mut req);
+        let response = self.inner.call(req);
+        Box::pin(async move {
+            let mut res = response.await?;
+            if let Err(error) = registry.save(&mut res).await {
+                tracing::error!(%error, "saving sessions failed");
+                let mut failed = Response::new(ResBody::default());
+                *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                return Ok(failed);
+            }
+            Ok(res)
+        })
+    }
+}

@@ -1,0 +1,275 @@
+//! The per-request registry and the configured set of stores.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use http::HeaderValue;
+use http::Response;
+
+use crate::error::{Error, Result, SaveErrors};
+use crate::store::{BoxFuture, Store};
+
+/// The stores an application uses: one default and any number of named
+/// ones. Cheap to clone.
+///
+/// Use it directly with plain hyper (`attach` before the handler, `save`
+/// after), or wrap it in a [`SessionLayer`](crate::SessionLayer).
+///
+/// ```
+/// use sessions::{CookieStore, Key, Sessions};
+///
+/// let key = Key::generate();
+/// let sessions = Sessions::new(CookieStore::new(key.clone()))
+///     .with_store("signed", CookieStore::signed(key));
+/// let mut req = http::Request::new(());
+/// let registry = sessions.attach(&mut req);
+/// assert!(registry.is_empty());
+/// ```
+#[derive(Clone)]
+pub struct Sessions {
+    stores: Arc<Stores>,
+}
+
+#[derive(Clone)]
+struct Stores {
+    default: Arc<dyn Store>,
+    named: HashMap<&'static str, Arc<dyn Store>>,
+}
+
+impl Sessions {
+    /// Sessions whose default store is `store`.
+    ///
+    /// ```
+    /// let _ = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// ```
+    #[must_use]
+    pub fn new(store: impl Store) -> Self {
+        Self {
+            stores: Arc::new(Stores {
+                default: Arc::new(store),
+                named: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Registers `store` under `name`, for `#[session(store = "name")]`.
+    ///
+    /// ```
+    /// use sessions::{CookieStore, Key, Sessions};
+    /// let s = Sessions::new(CookieStore::new(Key::generate()))
+    ///     .with_store("other", CookieStore::new(Key::generate()));
+    /// assert!(s.has_store("other"));
+    /// ```
+    #[must_use]
+    pub fn with_store(mut self, name: &'static str, store: impl Store) -> Self {
+        // `Stores` holds only `Arc`s: copying it on write is cheap.
+        Arc::make_mut(&mut self.stores)
+            .named
+            .insert(name, Arc::new(store));
+        self
+    }
+
+    /// Whether a store is registered under `name`.
+    ///
+    /// ```
+    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// assert!(!s.has_store("files"));
+    /// ```
+    #[must_use]
+    pub fn has_store(&self, name: &str) -> bool {
+        self.stores.named.contains_key(name)
+    }
+
+    /// Puts a fresh registry into the request's extensions and returns a
+    /// handle to it; keep it to [`save`](Registry::save) the response.
+    ///
+    /// ```
+    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// let mut req = http::Request::new(());
+    /// s.attach(&mut req);
+    /// assert!(req.extensions().get::<sessions::Registry>().is_some());
+    /// ```
+    pub fn attach<B>(&self, req: &mut http::Request<B>) -> Registry {
+        let registry = Registry::new(self.clone());
+        req.extensions_mut().insert(registry.clone());
+        registry
+    }
+
+    pub(crate) fn store(
+        &self,
+        session: &'static str,
+        name: Option<&'static str>,
+    ) -> Result<Arc<dyn Store>> {
+        match name {
+            None => Ok(Arc::clone(&self.stores.default)),
+            Some(store) => self
+                .stores
+                .named
+                .get(store)
+                .cloned()
+                .ok_or(Error::UnknownStore { session, store }),
+        }
+    }
+}
+
+impl fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<_> = self.stores.named.keys().collect();
+        names.sort();
+        f.debug_struct("Sessions")
+            .field("default", &self.stores.default.kind())
+            .field("named", &names)
+            .finish()
+    }
+}
+
+/// A session as the registry sees it: type-erased, savable.
+pub(crate) trait ErasedSession: Send + Sync {
+    fn as_any(&self) -> &dyn Any;
+    /// Saves if needed; `Some` is the `Set-Cookie` to send.
+    fn save(&self) -> BoxFuture<'_, Result<Option<HeaderValue>>>;
+}
+
+struct Entry {
+    name: &'static str,
+    type_id: TypeId,
+    session: Arc<dyn ErasedSession>,
+}
+
+/// The sessions of one request, in the order they were loaded.
+///
+/// It lives in the request's extensions; every `load` goes through it, so
+/// loading the same session twice in a request gives the same state.
+#[derive(Clone)]
+pub struct Registry {
+    inner: Arc<RegistryInner>,
+}
+
+struct RegistryInner {
+    sessions: Sessions,
+    entries: Mutex<Vec<Entry>>,
+}
+
+impl Registry {
+    fn new(sessions: Sessions) -> Self {
+        Self {
+            inner: Arc::new(RegistryInner {
+                sessions,
+                entries: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The registry attached to a request, or [`Error::MissingRegistry`].
+    ///
+    /// ```
+    /// let req = http::Request::new(());
+    /// assert!(matches!(sessions::Registry::of(req.extensions()), Err(sessions::Error::MissingRegistry)));
+    /// ```
+    pub fn of(extensions: &http::Extensions) -> Result<Self> {
+        extensions
+            .get::<Self>()
+            .cloned()
+            .ok_or(Error::MissingRegistry)
+    }
+
+    /// Whether no session was loaded in this request.
+    ///
+    /// ```
+    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// assert!(s.attach(&mut http::Request::new(())).is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+
+    pub(crate) fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+
+    /// The session of type `S` under `name`, if this request loaded it.
+    pub(crate) fn find<S: Any + Clone>(&self, name: &'static str) -> Result<Option<S>> {
+        let entries = self.entries();
+        let Some(entry) = entries.iter().find(|e| e.name == name) else {
+            return Ok(None);
+        };
+        if entry.type_id != TypeId::of::<S>() {
+            return Err(Error::NameConflict { name });
+        }
+        Ok(entry.session.as_any().downcast_ref::<S>().cloned())
+    }
+
+    /// Registers a loaded session, unless a concurrent load of the same
+    /// name won the race: then that one is returned.
+    pub(crate) fn insert<S: ErasedSession + Any + Clone>(
+        &self,
+        name: &'static str,
+        session: S,
+    ) -> Result<S> {
+        if let Some(existing) = self.find::<S>(name)? {
+            return Ok(existing);
+        }
+        self.entries().push(Entry {
+            name,
+            type_id: TypeId::of::<S>(),
+            session: Arc::new(session.clone()),
+        });
+        Ok(session)
+    }
+
+    /// Saves every changed session in load order, appends one `Set-Cookie`
+    /// line per saved cookie and `Vary: Cookie` when any session was
+    /// loaded. Every failure is reported, not only the first; cookies of the
+    /// sessions that did save are still appended.
+    pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
+        let sessions: Vec<_> = self
+            .entries()
+            .iter()
+            .map(|e| (e.name, Arc::clone(&e.session)))
+            .collect();
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let mut cookies = Vec::new();
+        let mut failures = Vec::new();
+        for (name, session) in sessions {
+            match session.save().await {
+                Ok(cookie) => cookies.extend(cookie),
+                Err(error) => failures.push((name, error)),
+            }
+        }
+        crate::http::append_cookies(res.headers_mut(), cookies);
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(SaveErrors::from(failures).into())
+        }
+    }
+
+    fn entries(&self) -> MutexGuard<'_, Vec<Entry>> {
+        // Entries are only pushed; a panic elsewhere cannot leave them torn.
+        self.inner
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<_> = self.entries().iter().map(|e| e.name).collect();
+        f.debug_struct("Registry")
+            .field("sessions", &names)
+            .finish()
+    }
+}
+
+/// Saves every changed session of `req` into `res`: the batch save of
+/// gorilla's `sessions.Save`, for plain hyper services.
+pub async fn save<B, R>(req: &http::Request<B>, res: &mut Response<R>) -> Result<()> {
+    let registry = Registry::of(req.extensions())?;
+    registry.save(res).await
+}

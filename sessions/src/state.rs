@@ -1,0 +1,275 @@
+//! The state of one session in one request: data, dirty tracking, expiry.
+
+use http::HeaderValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::codec::{self, Times, UnixTime};
+use crate::error::Result;
+use crate::options::SessionConfig;
+use crate::store::{Loaded, Save, Store};
+
+/// Largest encoded session the registry decodes: far above any cookie, and
+/// a bound on what a corrupt server-side record can make us allocate.
+const MAX_PAYLOAD_LEN: usize = 1 << 20;
+
+pub(crate) struct State<T> {
+    pub(crate) data: T,
+    /// What came with the request and opened; `None` for a new session.
+    pub(crate) loaded: Option<Loaded>,
+    pub(crate) persistent: bool,
+    pub(crate) dirty: bool,
+    /// Save even when clean: past half the idle window, or sealed with an
+    /// old key.
+    refresh: bool,
+    renew: bool,
+    destroyed: bool,
+    /// A cookie of this name came in, live or not: destroying must remove it.
+    cookie_seen: bool,
+    /// Bumped on every change, so a save that raced a change stays dirty.
+    generation: u64,
+}
+
+/// The stored form: the persistence flag, then the user's data. A tuple is
+/// a two-element CBOR array, so the data decodes straight into `T`.
+type Stored<T> = (bool, T);
+
+impl<T: Default + Serialize + DeserializeOwned> State<T> {
+    /// Opens the first candidate cookie that leads to a live session.
+    pub(crate) async fn load(
+        store: &dyn Store,
+        config: &SessionConfig,
+        candidates: &[String],
+        now: UnixTime,
+    ) -> Result<Self> {
+        for cookie in candidates {
+            let Some(loaded) = store.load(config.name(), cookie, now).await? else {
+                continue;
+            };
+            if let Some(state) = Self::accept(config, loaded, now) {
+                return Ok(state);
+            }
+        }
+        let mut fresh = Self::fresh(config);
+        fresh.cookie_seen = !candidates.is_empty();
+        Ok(fresh)
+    }
+
+    fn fresh(config: &SessionConfig) -> Self {
+        Self {
+            data: T::default(),
+            loaded: None,
+            persistent: config.is_persistent(),
+            dirty: false,
+            refresh: false,
+            renew: false,
+            destroyed: false,
+            cookie_seen: false,
+            generation: 0,
+        }
+    }
+
+    /// Applies the server-side expiry policy and decodes; `None` means the
+    /// session is over or unreadable and a fresh one starts.
+    fn accept(config: &SessionConfig, loaded: Loaded, now: UnixTime) -> Option<Self> {
+        let times = loaded.times;
+        let name = config.name();
+        if config
+            .absolute_timeout()
+            .is_some_and(|limit| now >= times.created_at + limit)
+        {
+            tracing::debug!(cookie = name, "session passed its absolute timeout");
+            return None;
+        }
+        if config
+            .idle_timeout()
+            .is_some_and(|limit| now >= times.issued_at + limit)
+        {
+            tracing::debug!(cookie = name, "session passed its idle timeout");
+            return None;
+        }
+        let (persistent, data) =
+            match codec::decode_cbor::<Stored<T>>(&loaded.payload, MAX_PAYLOAD_LEN) {
+                Ok(stored) => stored,
+                Err(reason) => {
+                    tracing::debug!(cookie = name, %reason, "session payload does not decode");
+                    return None;
+                }
+            };
+        let half_idle = config
+            .idle_timeout()
+            .is_some_and(|limit| now.saturating_since(times.issued_at) * 2 > limit);
+        Some(Self {
+            data,
+            refresh: half_idle || loaded.stale_key,
+            loaded: Some(loaded),
+            persistent,
+            cookie_seen: true,
+            ..Self::fresh(config)
+        })
+    }
+}
+
+impl<T> State<T> {
+    pub(crate) fn touch(&mut self) {
+        self.dirty = true;
+        self.destroyed = false;
+        self.generation += 1;
+    }
+
+    pub(crate) fn destroy(&mut self) {
+        self.touch();
+        self.destroyed = true;
+    }
+
+    pub(crate) fn renew(&mut self) {
+        self.touch();
+        self.renew = true;
+    }
+
+    pub(crate) fn set_persistent(&mut self, persistent: bool) {
+        if self.persistent != persistent {
+            self.touch();
+            self.persistent = persistent;
+        }
+    }
+
+    /// Takes the value of a flash field; a change only when it held something.
+    pub(crate) fn take_flash<F: Flash>(&mut self, field: impl FnOnce(&mut T) -> &mut F) -> F {
+        let value = std::mem::take(field(&mut self.data));
+        if !value.is_empty() {
+            self.touch();
+        }
+        value
+    }
+
+    /// Records a finished save of the change numbered `generation`.
+    pub(crate) fn saved(&mut self, generation: u64, loaded: Option<Loaded>) {
+        if self.generation == generation {
+            self.dirty = false;
+            self.refresh = false;
+            self.renew = false;
+        }
+        if self.destroyed {
+            self.cookie_seen = false;
+        }
+        self.loaded = loaded;
+    }
+}
+
+impl<T: Serialize> State<T> {
+    /// What a save must do now, taken under the lock; `None` when nothing.
+    pub(crate) fn plan(&self, config: &SessionConfig, now: UnixTime) -> Result<Option<Plan>> {
+        if self.destroyed {
+            if self.loaded.is_none() && !self.cookie_seen {
+                return Ok(None);
+            }
+            return Ok(Some(Plan {
+                action: Action::Destroy,
+                previous: self.loaded.clone(),
+                generation: self.generation,
+            }));
+        }
+        if !self.dirty && !self.refresh {
+            return Ok(None);
+        }
+        let stored: Stored<&T> = (self.persistent, &self.data);
+        let payload = codec::encode_cbor(&stored)?;
+        let times = match &self.loaded {
+            Some(loaded) => loaded.times.reissued(now, config.max_age()),
+            None => Times::fresh(now, config.max_age()),
+        };
+        let action = Action::Write {
+            payload,
+            times,
+            renew: self.renew,
+            persistent: self.persistent,
+            now,
+        };
+        Ok(Some(Plan {
+            action,
+            previous: self.loaded.clone(),
+            generation: self.generation,
+        }))
+    }
+}
+
+/// A save planned under the lock and carried out without it.
+pub(crate) struct Plan {
+    action: Action,
+    previous: Option<Loaded>,
+    pub(crate) generation: u64,
+}
+
+enum Action {
+    Destroy,
+    Write {
+        payload: Vec<u8>,
+        times: Times,
+        renew: bool,
+        persistent: bool,
+        now: UnixTime,
+    },
+}
+
+/// What a finished save leaves behind.
+pub(crate) struct Done {
+    pub(crate) cookie: HeaderValue,
+    /// What a later save in the same request builds on.
+    pub(crate) loaded: Option<Loaded>,
+}
+
+impl Plan {
+    pub(crate) async fn run(&self, store: &dyn Store, config: &SessionConfig) -> Result<Done> {
+        match &self.action {
+            Action::Destroy => {
+                if let Some(previous) = &self.previous {
+                    store.delete(config.name(), previous).await?;
+                }
+                Ok(Done {
+                    cookie: crate::http::removal_cookie(config),
+                    loaded: None,
+                })
+            }
+            Action::Write {
+                payload,
+                times,
+                renew,
+                persistent,
+                now,
+            } => {
+                let save = Save {
+                    name: config.name(),
+                    payload,
+                    times: *times,
+                    previous: self.previous.as_ref(),
+                    renew: *renew,
+                };
+                let value = store.save(save).await?;
+                let cookie = crate::http::set_cookie(config, value, *persistent, *now)?;
+                Ok(Done {
+                    cookie,
+                    loaded: Some(Loaded::new(payload.clone(), *times)),
+                })
+            }
+        }
+    }
+}
+
+/// A flash field's type: `Vec<U>` or `Option<U>`.
+pub trait Flash: Default {
+    /// Whether there is nothing to show.
+    fn is_empty(&self) -> bool;
+}
+
+impl<U> Flash for Vec<U> {
+    fn is_empty(&self) -> bool {
+        Vec::is_empty(self)
+    }
+}
+
+impl<U> Flash for Option<U> {
+    fn is_empty(&self) -> bool {
+        self.is_none()
+    }
+}

@@ -1,0 +1,128 @@
+//! `CookieStore`: the whole session sealed in the cookie.
+
+use crate::codec::{Binding, Codec, MAX_SEALED_LEN, Mode, UnixTime};
+use crate::error::{Error, Result};
+use crate::key::KeyRing;
+use crate::store::{BoxFuture, Loaded, Save, Store};
+
+const KIND: &str = "cookie";
+
+/// Keeps the whole session in the cookie, encrypted (the default) or signed.
+///
+/// Nothing is kept on the server, so a session cannot be revoked before it
+/// expires: `destroy` removes the cookie from the browser, but a copy taken
+/// earlier still opens until its expiry. Use a server-side store where that
+/// matters.
+///
+/// ```
+/// use sessions::{CookieStore, Key};
+/// use sessions::codec::Mode;
+///
+/// let encrypted = CookieStore::new(Key::generate());
+/// assert_eq!(encrypted.mode(), Mode::Encrypted);
+/// let signed = CookieStore::signed(Key::generate());
+/// assert_eq!(signed.mode(), Mode::Signed);
+/// ```
+#[derive(Clone, Debug)]
+pub struct CookieStore {
+    codec: Codec,
+}
+
+impl CookieStore {
+    /// An encrypting cookie store (AES-256-GCM).
+    ///
+    /// ```
+    /// let store = sessions::CookieStore::new(sessions::Key::generate());
+    /// assert_eq!(store.mode(), sessions::codec::Mode::Encrypted);
+    /// ```
+    #[must_use]
+    pub fn new(keys: impl Into<KeyRing>) -> Self {
+        Self {
+            codec: Codec::new(keys),
+        }
+    }
+
+    /// A signing cookie store (HMAC-SHA256): the client can read the session
+    /// but not change it.
+    ///
+    /// ```
+    /// let store = sessions::CookieStore::signed(sessions::Key::generate());
+    /// assert_eq!(store.mode(), sessions::codec::Mode::Signed);
+    /// ```
+    #[must_use]
+    pub fn signed(keys: impl Into<KeyRing>) -> Self {
+        Self {
+            codec: Codec::new(keys).with_mode(Mode::Signed),
+        }
+    }
+
+    /// Whether cookies are encrypted or only signed.
+    ///
+    /// ```
+    /// let store = sessions::CookieStore::new(sessions::Key::generate());
+    /// assert_eq!(store.mode(), sessions::codec::Mode::Encrypted);
+    /// ```
+    #[must_use]
+    pub fn mode(&self) -> Mode {
+        self.codec.mode()
+    }
+
+    fn open(&self, name: &str, cookie: &str, now: UnixTime) -> Option<Loaded> {
+        match self
+            .codec
+            .open_bytes(&Binding::new(name, KIND), cookie, now)
+        {
+            Ok(opened) => {
+                let mut loaded = Loaded::new(opened.value, opened.times);
+                loaded.stale_key = !opened.by_primary;
+                Some(loaded)
+            }
+            Err(reason) => {
+                tracing::debug!(cookie = name, %reason, "session cookie rejected");
+                None
+            }
+        }
+    }
+
+    fn seal(&self, save: &Save<'_>) -> Result<String> {
+        let binding = Binding::new(save.name, KIND);
+        self.codec
+            .seal_bytes(&binding, save.times, save.payload)
+            .map_err(|err| match err {
+                Error::PayloadTooLarge { len, max } => Error::CookieTooLarge {
+                    session: save.name.to_owned(),
+                    // What the value would have needed: the overflow added
+                    // to the full budget, in base64 characters.
+                    len: MAX_SEALED_LEN + (len - max).div_ceil(3) * 4,
+                    max: MAX_SEALED_LEN,
+                },
+                other => other,
+            })
+    }
+}
+
+impl Store for CookieStore {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn load<'a>(
+        &'a self,
+        name: &'a str,
+        cookie: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>> {
+        let loaded = self.open(name, cookie, now);
+        Box::pin(async move { Ok(loaded) })
+    }
+
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<String>> {
+        let sealed = self.seal(&save);
+        Box::pin(async move { sealed })
+    }
+
+    fn delete<'a>(&'a self, _name: &'a str, _loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {
+        // Nothing is kept here; the removal cookie does the rest.
+        Box::pin(async { Ok(()) })
+    }
+}

@@ -1,0 +1,117 @@
+//! Where sessions live: the [`Store`] trait and its implementations.
+//!
+//! The registry talks to every store through [`Store`]: it hands over the
+//! cookie value that came in and gets back the session's encoded payload,
+//! and it hands over a payload to save and gets back the cookie value to
+//! send. How the payload is kept (sealed in the cookie itself, or on a
+//! server under an id that the cookie carries) is the store's business.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::codec::{Times, UnixTime};
+use crate::error::Result;
+
+mod cookie;
+
+pub use cookie::CookieStore;
+
+/// A boxed, `Send` future: what [`Store`]'s methods return, so that the
+/// trait stays object safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A session a store found behind a cookie.
+///
+/// ```
+/// use sessions::codec::{Times, UnixTime};
+/// use sessions::store::Loaded;
+/// use std::time::Duration;
+///
+/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
+/// let loaded = Loaded::new(vec![0xa0], times);
+/// assert_eq!(loaded.payload, [0xa0]);
+/// assert!(!loaded.stale_key);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Loaded {
+    /// The encoded session, exactly as it was given to [`Store::save`].
+    pub payload: Vec<u8>,
+    /// When the session was created, last saved, and when it expires.
+    pub times: Times,
+    /// The cookie was opened with an old key: save again to re-seal it
+    /// with the primary.
+    pub stale_key: bool,
+}
+
+impl Loaded {
+    /// A loaded session sealed with the primary key.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::Loaded};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
+    /// assert_eq!(Loaded::new(Vec::new(), t).times, t);
+    /// ```
+    #[must_use]
+    pub fn new(payload: Vec<u8>, times: Times) -> Self {
+        Self {
+            payload,
+            times,
+            stale_key: false,
+        }
+    }
+}
+
+/// What [`Store::save`] is asked to write.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Save<'a> {
+    /// The session's cookie name.
+    pub name: &'a str,
+    /// The encoded session.
+    pub payload: &'a [u8],
+    /// Its times: `created_at` kept from the first save, `issued_at` now.
+    pub times: Times,
+    /// What was loaded for this session in this request, if anything.
+    pub previous: Option<&'a Loaded>,
+    /// The session must get a new identity: write it as new, then forget
+    /// `previous`.
+    pub renew: bool,
+}
+
+/// The contract between the session registry and a place that keeps
+/// sessions.
+///
+/// Implementations must guarantee:
+///
+/// - **load** returns `Ok(None)` for any cookie value that does not lead to
+///   a live session: malformed, tampered, sealed for another cookie name or
+///   store, sealed with an unknown key, expired, or pointing at a record
+///   that is gone. It never adopts anything the client chose. It returns
+///   `Err` only when the store itself failed (I/O, network): the request
+///   then fails closed rather than overwriting a session it could not read.
+/// - **save** writes the payload so that a later `load` of the returned
+///   cookie value gives back exactly `payload` and `times` until
+///   `times.expires_at`. With `renew`, the session is written under a new
+///   identity and the previous one stops loading.
+/// - **delete** makes the loaded session stop loading, now and forever.
+/// - The store's [`kind`](Store::kind) is bound into every cookie it seals,
+///   so a cookie of one store never opens in another.
+pub trait Store: Send + Sync + 'static {
+    /// A short name of the kind of store (`"cookie"`, `"files"`...).
+    fn kind(&self) -> &'static str;
+
+    /// Loads the session behind the cookie value `cookie` of the cookie `name`.
+    fn load<'a>(
+        &'a self,
+        name: &'a str,
+        cookie: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>>;
+
+    /// Saves a session and returns the cookie value that loads it.
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<String>>;
+
+    /// Deletes a loaded session.
+    fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>>;
+}
