@@ -127,6 +127,24 @@ pub enum Error {
     #[error(transparent)]
     Save(#[from] SaveErrors),
 
+    /// Text that should be a session id is not one (wrong length or
+    /// alphabet). Ids are checked before they touch a path or a key.
+    #[error("not a session id")]
+    InvalidId,
+
+    /// A record is larger than the store accepts.
+    #[error("session record of {len} bytes, over the store's limit of {max}")]
+    RecordTooLarge {
+        /// Length of the record.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+
+    /// A file-system operation of a store failed.
+    #[error("session store I/O failed")]
+    Io(#[from] std::io::Error),
+
     /// A store's backend failed (I/O, network). The request fails closed.
     #[error("session store failed")]
     Backend(#[source] BoxError),

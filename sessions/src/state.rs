@@ -245,12 +245,21 @@ impl Plan {
                     previous: self.previous.as_ref(),
                     renew: *renew,
                 };
-                let value = store.save(save).await?;
-                let cookie = crate::http::set_cookie(config, value, *persistent, *now)?;
-                Ok(Done {
-                    cookie,
-                    loaded: Some(Loaded::new(payload.clone(), *times)),
-                })
+                match store.save(save).await? {
+                    Some(saved) => {
+                        let cookie =
+                            crate::http::set_cookie(config, saved.value, *persistent, *now)?;
+                        Ok(Done {
+                            cookie,
+                            loaded: Some(saved.loaded),
+                        })
+                    }
+                    // Deleted by a concurrent request: follow suit.
+                    None => Ok(Done {
+                        cookie: crate::http::removal_cookie(config),
+                        loaded: None,
+                    }),
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 use crate::codec::{Binding, Codec, MAX_SEALED_LEN, Mode, UnixTime};
 use crate::error::{Error, Result};
 use crate::key::KeyRing;
-use crate::store::{BoxFuture, Loaded, Save, Store};
+use crate::store::{BoxFuture, Loaded, Save, Saved, Store};
 
 const KIND: &str = "cookie";
 
@@ -116,9 +116,14 @@ impl Store for CookieStore {
         Box::pin(async move { Ok(loaded) })
     }
 
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<String>> {
-        let sealed = self.seal(&save);
-        Box::pin(async move { sealed })
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        let saved = self.seal(&save).map(|value| {
+            Some(Saved::new(
+                value,
+                Loaded::new(save.payload.to_vec(), save.times),
+            ))
+        });
+        Box::pin(async move { saved })
     }
 
     fn delete<'a>(&'a self, _name: &'a str, _loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {

@@ -12,9 +12,16 @@ use std::pin::Pin;
 use crate::codec::{Times, UnixTime};
 use crate::error::Result;
 
+mod backend;
 mod cookie;
+mod memory;
+mod server;
 
+pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
+pub use backend::{Backend, Record};
 pub use cookie::CookieStore;
+pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
+pub use server::{DEFAULT_MAX_RECORD_LEN, ServerStore};
 
 /// A boxed, `Send` future: what [`Store`]'s methods return, so that the
 /// trait stays object safe.
@@ -42,6 +49,8 @@ pub struct Loaded {
     /// The cookie was opened with an old key: save again to re-seal it
     /// with the primary.
     pub stale_key: bool,
+    /// The server-side id, for stores that keep sessions on a server.
+    pub id: Option<SessionId>,
 }
 
 impl Loaded {
@@ -58,6 +67,7 @@ impl Loaded {
             payload,
             times,
             stale_key: false,
+            id: None,
         }
     }
 }
@@ -79,6 +89,31 @@ pub struct Save<'a> {
     pub renew: bool,
 }
 
+/// What a finished [`Store::save`] gives back.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Saved {
+    /// The cookie value that loads the session.
+    pub value: String,
+    /// The session as a later save in the same request should see it.
+    pub loaded: Loaded,
+}
+
+impl Saved {
+    /// A save that produced `value` for `loaded`.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::*};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
+    /// let saved = Saved::new("v".into(), Loaded::new(Vec::new(), t));
+    /// assert_eq!(saved.value, "v");
+    /// ```
+    #[must_use]
+    pub fn new(value: String, loaded: Loaded) -> Self {
+        Self { value, loaded }
+    }
+}
+
 /// The contract between the session registry and a place that keeps
 /// sessions.
 ///
@@ -93,7 +128,10 @@ pub struct Save<'a> {
 /// - **save** writes the payload so that a later `load` of the returned
 ///   cookie value gives back exactly `payload` and `times` until
 ///   `times.expires_at`. With `renew`, the session is written under a new
-///   identity and the previous one stops loading.
+///   identity and the previous one stops loading. When the previous
+///   session was deleted meanwhile (a logout in a concurrent request), save
+///   returns `Ok(None)` and writes nothing: a deleted session never comes
+///   back.
 /// - **delete** makes the loaded session stop loading, now and forever.
 /// - The store's [`kind`](Store::kind) is bound into every cookie it seals,
 ///   so a cookie of one store never opens in another.
@@ -109,8 +147,9 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> BoxFuture<'a, Result<Option<Loaded>>>;
 
-    /// Saves a session and returns the cookie value that loads it.
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<String>>;
+    /// Saves a session and returns the cookie value that loads it, or
+    /// `None` when the session was deleted meanwhile.
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>>;
 
     /// Deletes a loaded session.
     fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>>;

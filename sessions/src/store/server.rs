@@ -1,0 +1,199 @@
+//! `ServerStore`: a [`Backend`] behind the [`Store`] contract.
+
+use crate::codec::{Binding, Codec, UnixTime};
+use crate::error::{Error, Result};
+use crate::id::SessionId;
+use crate::key::KeyRing;
+use crate::store::{Backend, BoxFuture, Loaded, Record, Save, Saved, Store};
+
+/// Default limit on one encoded session kept on a server.
+pub const DEFAULT_MAX_RECORD_LEN: usize = 64 * 1024;
+
+/// How many fresh ids to try before giving up on `create`: with 256-bit
+/// ids a second try means the backend is broken, not unlucky.
+const CREATE_ATTEMPTS: usize = 3;
+
+/// Sessions kept by a [`Backend`] under random ids; the cookie carries only
+/// the id, sealed like any other value and bound to the cookie name and the
+/// backend's kind.
+///
+/// Ids are made here and nowhere else: a cookie whose record is missing or
+/// expired gives a new session with a new id, and `renew` writes a new id
+/// and deletes the old record.
+///
+/// ```
+/// use sessions::{Key, MemoryStore};
+/// use sessions::store::Store;
+///
+/// let store = MemoryStore::new(Key::generate());
+/// assert_eq!(store.kind(), "memory");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerStore<B> {
+    backend: B,
+    codec: Codec,
+    max_record_len: usize,
+}
+
+impl<B: Backend> ServerStore<B> {
+    /// A store over `backend`, sealing ids with `keys` (signed: the id needs
+    /// integrity, and it is already secret and random).
+    ///
+    /// ```
+    /// use sessions::Key;
+    /// use sessions::store::{MemoryBackend, ServerStore, Store};
+    ///
+    /// let store = ServerStore::from_backend(MemoryBackend::new(10), Key::generate());
+    /// assert_eq!(store.kind(), "memory");
+    /// ```
+    #[must_use]
+    pub fn from_backend(backend: B, keys: impl Into<KeyRing>) -> Self {
+        Self {
+            backend,
+            codec: Codec::new(keys),
+            max_record_len: DEFAULT_MAX_RECORD_LEN,
+        }
+    }
+
+    /// Limits the size of one encoded session; larger saves fail with
+    /// [`Error::RecordTooLarge`].
+    ///
+    /// ```
+    /// # use sessions::{Key, MemoryStore};
+    /// let store = MemoryStore::new(Key::generate()).with_max_record_len(1024);
+    /// assert_eq!(store.max_record_len(), 1024);
+    /// ```
+    #[must_use]
+    pub fn with_max_record_len(mut self, max: usize) -> Self {
+        self.max_record_len = max;
+        self
+    }
+
+    /// The record size limit.
+    ///
+    /// ```
+    /// # use sessions::{Key, MemoryStore};
+    /// assert_eq!(MemoryStore::new(Key::generate()).max_record_len(), 64 * 1024);
+    /// ```
+    #[must_use]
+    pub fn max_record_len(&self) -> usize {
+        self.max_record_len
+    }
+
+    /// The backend.
+    ///
+    /// ```
+    /// # use sessions::{Key, MemoryStore};
+    /// let store = MemoryStore::new(Key::generate());
+    /// assert!(store.backend().is_empty());
+    /// ```
+    #[must_use]
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Removes expired records now; returns how many.
+    pub async fn cleanup_expired(&self) -> Result<usize> {
+        self.backend.cleanup_expired(UnixTime::now()).await
+    }
+
+    fn binding<'a>(&self, name: &'a str) -> Binding<'a> {
+        Binding::new(name, self.backend.kind())
+    }
+
+    async fn load_id(&self, name: &str, cookie: &str, now: UnixTime) -> Result<Option<Loaded>> {
+        let opened = match self.codec.open_bytes(&self.binding(name), cookie, now) {
+            Ok(opened) => opened,
+            Err(reason) => {
+                tracing::debug!(cookie = name, %reason, "session cookie rejected");
+                return Ok(None);
+            }
+        };
+        let Some(id) = SessionId::from_bytes(&opened.value) else {
+            return Ok(None);
+        };
+        let Some(record) = self.backend.load(&id, now).await? else {
+            tracing::debug!(cookie = name, "session record missing or expired");
+            return Ok(None);
+        };
+        if record.is_expired(now) {
+            return Ok(None);
+        }
+        let mut loaded = Loaded::new(record.payload, record.times);
+        loaded.stale_key = !opened.by_primary;
+        loaded.id = Some(id);
+        Ok(Some(loaded))
+    }
+
+    async fn save_record(&self, save: Save<'_>) -> Result<Option<Saved>> {
+        if save.payload.len() > self.max_record_len {
+            return Err(Error::RecordTooLarge {
+                len: save.payload.len(),
+                max: self.max_record_len,
+            });
+        }
+        let record = Record::new(save.payload.to_vec(), save.times);
+        let previous = save.previous.and_then(|loaded| loaded.id.clone());
+        let id = match previous {
+            Some(id) if !save.renew => {
+                if !self.backend.update(&id, &record).await? {
+                    return Ok(None);
+                }
+                id
+            }
+            previous => {
+                let id = self.create(&record).await?;
+                if let Some(old) = previous {
+                    self.backend.delete(&old).await?;
+                }
+                id
+            }
+        };
+        let value = self
+            .codec
+            .seal_bytes(&self.binding(save.name), save.times, id.as_bytes())?;
+        let mut loaded = Loaded::new(record.payload, record.times);
+        loaded.id = Some(id);
+        Ok(Some(Saved::new(value, loaded)))
+    }
+
+    async fn create(&self, record: &Record) -> Result<SessionId> {
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = SessionId::generate();
+            if self.backend.create(&id, record).await? {
+                return Ok(id);
+            }
+        }
+        Err(Error::Backend(
+            "the backend refused every fresh id: create is not insert-if-absent".into(),
+        ))
+    }
+}
+
+impl<B: Backend> Store for ServerStore<B> {
+    fn kind(&self) -> &'static str {
+        self.backend.kind()
+    }
+
+    fn load<'a>(
+        &'a self,
+        name: &'a str,
+        cookie: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>> {
+        Box::pin(self.load_id(name, cookie, now))
+    }
+
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        Box::pin(self.save_record(save))
+    }
+
+    fn delete<'a>(&'a self, _name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            match &loaded.id {
+                Some(id) => self.backend.delete(id).await,
+                None => Ok(()),
+            }
+        })
+    }
+}
