@@ -75,21 +75,28 @@ pub(crate) fn check(bytes: &[u8], max_len: usize) -> Result<(), Refusal> {
             max: max_len,
         });
     }
-    // pending[d] = items still expected at depth d; depth 0 holds the one
-    // top-level item.
+    // pending[d] = items still expected at depth d (or UNTIL_BREAK for an
+    // indefinite-length container); depth 0 holds the one top-level item.
     let mut pending = [0u64; MAX_DEPTH + 1];
     pending[0] = 1;
     let mut depth = 0;
     let mut pos = 0;
     while pending[depth] > 0 {
-        pending[depth] -= 1;
-        let children = item(bytes, &mut pos)?;
-        if children > 0 {
-            depth += 1;
-            if depth > MAX_DEPTH {
-                return Err(Refusal::TooDeep);
+        if pending[depth] == UNTIL_BREAK && bytes.get(pos) == Some(&BREAK) {
+            pos += 1;
+            pending[depth] = 0;
+        } else {
+            if pending[depth] != UNTIL_BREAK {
+                pending[depth] -= 1;
             }
-            pending[depth] = children;
+            let children = item(bytes, &mut pos)?;
+            if children > 0 {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Refusal::TooDeep);
+                }
+                pending[depth] = children;
+            }
         }
         while depth > 0 && pending[depth] == 0 {
             depth -= 1;
@@ -102,12 +109,29 @@ pub(crate) fn check(bytes: &[u8], max_len: usize) -> Result<(), Refusal> {
     }
 }
 
+/// Children of an indefinite-length item: as many as come before a break.
+const UNTIL_BREAK: u64 = u64::MAX;
+
+/// The "break" stop code that ends an indefinite-length item.
+const BREAK: u8 = 0xff;
+
+/// Additional info 31: an indefinite length (or, alone, a break).
+const INDEFINITE: u8 = 31;
+
 /// Reads one item header at `pos`, skips any string body, and returns how
 /// many child items follow it.
 fn item(bytes: &[u8], pos: &mut usize) -> Result<u64, Refusal> {
     let initial = *bytes.get(*pos).ok_or(Refusal::Malformed)?;
     *pos += 1;
     let (major, info) = (initial >> 5, initial & 0x1f);
+    if info == INDEFINITE {
+        // ciborium writes these when serde gives no length (`#[serde(flatten)]`,
+        // iterators): strings as chunks, arrays and maps until a break.
+        return match major {
+            2..=5 => Ok(UNTIL_BREAK),
+            _ => Err(Refusal::Malformed),
+        };
+    }
     let argument = argument(bytes, pos, info)?;
     let remaining = (bytes.len() - *pos) as u64;
     match major {
@@ -138,8 +162,7 @@ fn argument(bytes: &[u8], pos: &mut usize, info: u8) -> Result<u64, Refusal> {
         25 => 2,
         26 => 4,
         27 => 8,
-        // 28..=30 are reserved; 31 is an indefinite length or a break, which
-        // our encoder never writes.
+        // 28..=30 are reserved.
         _ => return Err(Refusal::Malformed),
     };
     let slice = bytes.get(*pos..*pos + width).ok_or(Refusal::Malformed)?;
@@ -210,9 +233,39 @@ mod tests {
         assert_eq!(check(&[0x18], 4096), Err(Refusal::Malformed));
         assert_eq!(check(&[0x82, 0x01], 4096), Err(Refusal::LengthBeyondInput));
         assert_eq!(check(&[0x01, 0x01], 4096), Err(Refusal::Malformed));
-        assert_eq!(check(&[0x9f, 0x01, 0xff], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x9f, 0x01], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0xff], 4096), Err(Refusal::Malformed));
+        assert_eq!(check(&[0x1f], 4096), Err(Refusal::Malformed));
         assert_eq!(check(&[0x1c], 4096), Err(Refusal::Malformed));
         assert_eq!(check(&[0x19, 0x01], 4096), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn indefinite_lengths_from_serde_flatten_are_accepted() {
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Inner {
+            b: u8,
+        }
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct Outer {
+            a: u8,
+            #[serde(flatten)]
+            inner: Inner,
+        }
+        let value = Outer {
+            a: 1,
+            inner: Inner { b: 2 },
+        };
+        let doc = cbor(&value);
+        assert_eq!(doc[0], 0xbf, "ciborium writes an indefinite map here");
+        assert_eq!(decode::<Outer>(&doc, 4096).unwrap(), value);
+        // Indefinite array, chunked text, nested: [_ "a" "b", [_ 1]]
+        let doc = [
+            0x9f, 0x7f, 0x61, b'a', 0x61, b'b', 0xff, 0x9f, 0x01, 0xff, 0xff,
+        ];
+        assert_eq!(check(&doc, 4096), Ok(()));
+        let deep = [vec![0x9fu8; MAX_DEPTH + 1], vec![0xff; MAX_DEPTH + 1]].concat();
+        assert_eq!(check(&deep, 4096), Err(Refusal::TooDeep));
     }
 
     #[test]

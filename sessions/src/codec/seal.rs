@@ -298,12 +298,12 @@ impl Codec {
         });
         match (sealed, encode_error) {
             // Out of space: measure the real size for the error message.
-            (Err(Error::PayloadTooLarge { max, .. }), Some(_)) => {
+            (Err(Error::PayloadTooLarge { max, .. }), Some(source)) => {
                 let len = cbor::encode(value)?.len();
                 if len > max {
                     Err(Error::PayloadTooLarge { len, max })
                 } else {
-                    Err(Error::Encode("CBOR encoder failed".into()))
+                    Err(Error::Encode(source))
                 }
             }
             (result, _) => result,

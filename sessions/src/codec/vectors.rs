@@ -45,6 +45,12 @@ fn cases() -> Vec<(Mode, &'static str, &'static str, Times, Vec<u8>)> {
         out.push((mode, "user", "cookie", times, user.clone()));
         out.push((mode, "id", "files", times, empty.clone()));
         out.push((mode, "blob", "cookie", times, bytes.clone()));
+        // Created "after" issued: a reissue by a server with a slow clock.
+        let skewed = Times {
+            created_at: UnixTime::from_secs(1_800_000_200),
+            ..times
+        };
+        out.push((mode, "skew", "cookie", skewed, user.clone()));
     }
     out
 }

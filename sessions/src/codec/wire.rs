@@ -4,8 +4,10 @@
 //! version (1) | key id (4) | issued-at | expires-at − issued-at | issued-at − created-at | body
 //! ```
 //!
-//! The three times are unsigned LEB128 varints: a session issued now with a
-//! week to live costs 5 + 3 + 1 bytes instead of 24. The body is
+//! The three times are LEB128 varints: issued-at as is, the two differences
+//! zigzag-encoded, so that times out of order (a server with a slow clock
+//! reissuing a session) round-trip exactly. A session issued now with a week
+//! to live costs 5 + 3 + 1 bytes instead of 24. The body is
 //! `nonce (12) | ciphertext | tag (16)` when encrypted and `payload | tag (32)`
 //! when signed. Everything before the body is authenticated as part of the
 //! associated data, so the varints need no canonical form.
@@ -16,9 +18,10 @@ use crate::key::{KEY_ID_LEN, KeyId};
 /// The format version this build writes and reads.
 pub(crate) const VERSION: u8 = 1;
 
-const MAX_VARINT_LEN: usize = 10;
+/// A `u128` takes at most 19 seven-bit groups.
+const MAX_VARINT_LEN: usize = 19;
 
-/// The longest header: version, key id and three ten-byte varints.
+/// The longest header: version, key id and three varints.
 pub(crate) const MAX_HEADER_LEN: usize = 1 + KEY_ID_LEN + 3 * MAX_VARINT_LEN;
 
 /// The parsed header of a sealed value.
@@ -41,9 +44,9 @@ impl Header {
         out[1..=KEY_ID_LEN].copy_from_slice(self.key_id.as_bytes());
         let mut len = 1 + KEY_ID_LEN;
         for value in [
-            issued,
-            expires_at.as_secs().saturating_sub(issued),
-            issued.saturating_sub(created_at.as_secs()),
+            u128::from(issued),
+            zigzag(delta(issued, expires_at.as_secs())),
+            zigzag(delta(issued, created_at.as_secs())),
         ] {
             len += write_varint(value, &mut out[len..]);
         }
@@ -66,9 +69,9 @@ impl Header {
             pos += used;
             Some(value)
         };
-        let issued = next()?;
-        let expires = issued.checked_add(next()?)?;
-        let created = issued.checked_sub(next()?)?;
+        let issued = u64::try_from(next()?).ok()?;
+        let expires = apply(issued, unzigzag(next()?))?;
+        let created = apply(issued, unzigzag(next()?))?;
         let times = Times {
             created_at: UnixTime::from_secs(created),
             issued_at: UnixTime::from_secs(issued),
@@ -78,7 +81,26 @@ impl Header {
     }
 }
 
-fn write_varint(mut value: u64, out: &mut [u8]) -> usize {
+/// `to - from`, exact: any two `u64`s differ by less than 2^64.
+fn delta(from: u64, to: u64) -> i128 {
+    i128::from(to) - i128::from(from)
+}
+
+/// `from + delta`, when that is a `u64`.
+fn apply(from: u64, delta: i128) -> Option<u64> {
+    u64::try_from(i128::from(from).checked_add(delta)?).ok()
+}
+
+/// Signed to unsigned with small magnitudes kept small: 0, -1, 1, -2...
+fn zigzag(value: i128) -> u128 {
+    ((value << 1) ^ (value >> 127)).cast_unsigned()
+}
+
+fn unzigzag(value: u128) -> i128 {
+    (value >> 1).cast_signed() ^ -((value & 1).cast_signed())
+}
+
+fn write_varint(mut value: u128, out: &mut [u8]) -> usize {
     let mut len = 0;
     loop {
         let low = (value & 0x7f) as u8;
@@ -93,13 +115,13 @@ fn write_varint(mut value: u64, out: &mut [u8]) -> usize {
 }
 
 /// Reads one LEB128 varint; `None` on a truncated or overflowing one.
-fn read_varint(bytes: &[u8]) -> Option<(u64, usize)> {
-    let mut value = 0u64;
+fn read_varint(bytes: &[u8]) -> Option<(u128, usize)> {
+    let mut value = 0u128;
     for (index, &byte) in bytes.iter().take(MAX_VARINT_LEN).enumerate() {
         let shift = 7 * index;
-        let bits = u64::from(byte & 0x7f);
-        if shift == 63 && bits > 1 {
-            return None; // would overflow 64 bits
+        let bits = u128::from(byte & 0x7f);
+        if shift == 126 && bits > 0b11 {
+            return None; // would overflow 128 bits
         }
         value |= bits << shift;
         if byte & 0x80 == 0 {
@@ -142,6 +164,8 @@ mod tests {
             header(1_700_000_000, 1_700_000_500, 1_700_604_800),
             header(0, u64::MAX, u64::MAX),
             header(u64::MAX, u64::MAX, u64::MAX),
+            header(u64::MAX, 0, u64::MAX),
+            header(500, 400, 300),
         ] {
             let mut buf = [0u8; MAX_HEADER_LEN];
             let len = h.encode(&mut buf);
@@ -159,16 +183,27 @@ mod tests {
     #[test]
     fn truncated_and_overflowing_varints_are_rejected() {
         assert_eq!(read_varint(&[0x80]), None);
-        assert_eq!(read_varint(&[0xff; 10]), None);
+        assert_eq!(read_varint(&[0xff; 19]), None);
+        assert_eq!(read_varint(&[[0xff; 18].as_slice(), &[0x04]].concat()), None);
         assert_eq!(
-            read_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02]),
-            None
+            read_varint(&[[0xff; 18].as_slice(), &[0x03]].concat()),
+            Some((u128::MAX, 19))
         );
-        assert_eq!(
-            read_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
-            Some((u64::MAX, 10))
-        );
+        // An issued-at beyond u64 is not a header we wrote.
+        let mut raw = vec![1, 0, 0, 0, 0];
+        raw.extend([0xff; 9]);
+        raw.extend([0x7f, 0, 0]);
+        assert_eq!(Header::decode(&raw), None);
         assert_eq!(Header::decode(&[1, 0, 0, 0, 0, 5]), None);
+    }
+
+    #[test]
+    fn zigzag_round_trips_the_extremes() {
+        for value in [0, 1, -1, i128::from(u64::MAX), -i128::from(u64::MAX)] {
+            assert_eq!(unzigzag(zigzag(value)), value);
+        }
+        assert_eq!(zigzag(-1), 1);
+        assert_eq!(zigzag(1), 2);
     }
 
     #[test]
