@@ -1,1 +1,52 @@
-//! The `#[derive(Session)]` macro of the `sessions` crate (being built).
+//! The `#[derive(Session)]` macro of the [`sessions`](https://docs.rs/sessions) crate.
+//!
+//! Use it through `sessions::Session`: the generated code names `::sessions` paths, so
+//! this crate is of no use on its own. The pipeline has one module per stage: `ast`
+//! (syn to model) with `attr` (attribute parsing), `valid` (rules across attributes and
+//! fields), `expand` (code generation) and `fallback` (errors plus a stub); `ctxt`
+//! collects every error so one compile reports them all.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod fallback;
+mod name;
+#[cfg(test)]
+mod tests;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Derives a typed session for a struct with named fields.
+///
+/// `#[derive(Session)] struct User { .. }` implements `sessions::SessionData` for `User`
+/// and generates `UserSession`, a handle with the struct's visibility: `load(&request)`,
+/// `load_parts(&parts)`, `x()` and `set_x(value)` for every field `x`, and `Deref` to
+/// `sessions::Handle<User>`.
+///
+/// Container attributes, `#[session(...)]` on the struct, all optional:
+///
+/// | attribute | meaning | default |
+/// |---|---|---|
+/// | `name = "user"` | cookie name, an RFC 6265 token | the struct name in `snake_case` |
+/// | `max_age = 604800` | lifetime in seconds, sliding on every save | 30 days |
+/// | `idle_timeout = 1800` | inactivity limit enforced by the server, seconds | none |
+/// | `absolute_timeout = 86400` | limit since creation, never extended, seconds | none |
+/// | `persistent = false` | browser-session cookie (no `Max-Age`) | `true` |
+/// | `path = "/"`, `domain = "example.com"` | cookie scope | `/`, host only |
+/// | `secure = false`, `http_only = false` | cookie flags | `true`, `true` |
+/// | `same_site = "strict"` | `"lax"`, `"strict"` or `"none"` | `"lax"` |
+/// | `partitioned` | CHIPS (`partitioned = true` works too) | `false` |
+/// | `store = "files"` | which registered store keeps the session | the default store |
+///
+/// Field attributes: `#[session(flash)]` on `Vec<U>` gives `push_x(U)` and
+/// `take_x() -> Vec<U>`, on `Option<U>` gives `set_x(U)` and `take_x() -> Option<U>`;
+/// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing.
+/// An accessor that would collide with a method of the session (`save`, `get`, ...) or
+/// with another accessor is a compile error.
+#[proc_macro_derive(Session, attributes(session))]
+pub fn derive_session(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input).into()
+}

@@ -1,0 +1,12 @@
+//! Compile-time behaviour of `#[derive(Session)]`: every accepted form compiles (and its
+//! `main` runs), every rejected one fails with the blessed diagnostic in `ui/fail/*.stderr`.
+//!
+//! Bless after a deliberate change with `TRYBUILD=overwrite cargo test -p sessions-tests
+//! --test ui`, then review every changed `.stderr` as carefully as code.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.pass("ui/pass/*.rs");
+    cases.compile_fail("ui/fail/*.rs");
+}

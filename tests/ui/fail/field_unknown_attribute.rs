@@ -1,0 +1,10 @@
+use serde::{Deserialize, Serialize};
+use sessions::Session;
+
+#[derive(Session, Serialize, Deserialize, Default)]
+struct User {
+    #[session(flsh)]
+    notices: Vec<String>,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use serde::{Deserialize, Serialize};
+use sessions::Session;
+
+#[derive(Session, Serialize, Deserialize, Default)]
+struct User(u64);
+
+fn main() {}
