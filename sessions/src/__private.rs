@@ -40,10 +40,39 @@ pub fn take_flash<T: SessionData, F: Flash>(
     handle.take_flash(field)
 }
 
-/// Framework glue for a generated session type: the place where framework
-/// integrations (extractors) attach to every derived session.
+#[cfg(feature = "axum")]
+pub use axum_core;
+
+/// Framework glue for a generated session type: nothing without framework
+/// features.
+#[cfg(not(feature = "axum"))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_glue {
     ($session:ty, $data:ty) => {};
+}
+
+/// Framework glue for a generated session type: the axum extractor.
+#[cfg(feature = "axum")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_glue {
+    ($session:ty, $data:ty) => {
+        #[automatically_derived]
+        impl<S: ::core::marker::Send + ::core::marker::Sync>
+            ::sessions::__private::axum_core::extract::FromRequestParts<S> for $session
+        {
+            type Rejection = ::sessions::SessionRejection;
+
+            fn from_request_parts(
+                parts: &mut ::sessions::__private::http::request::Parts,
+                _state: &S,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self, ::sessions::SessionRejection>,
+            > + ::core::marker::Send {
+                let load = ::sessions::__private::load_parts::<$data, Self>(parts);
+                async move { load.await.map_err(::sessions::SessionRejection::from) }
+            }
+        }
+    };
 }

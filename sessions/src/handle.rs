@@ -138,7 +138,7 @@ where
     }
 }
 
-impl<T: Serialize + Send + Sync + 'static> Handle<T> {
+impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     /// Reads the data through a closure, without cloning it.
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         read(&self.state().data)
@@ -166,7 +166,9 @@ impl<T: Serialize + Send + Sync + 'static> Handle<T> {
     }
 
     /// Ends the session: the store forgets it and the response removes the
-    /// cookie (same name, Path and Domain).
+    /// cookie (same name, Path and Domain). The data is reset to its
+    /// default; changing it afterwards (to flash a goodbye) starts a new
+    /// session with a new identity instead of the removal cookie.
     pub fn destroy(&self) {
         self.state().destroy();
     }
@@ -240,7 +242,7 @@ impl<T: Serialize + Send + Sync + 'static> Handle<T> {
     }
 }
 
-impl<T: Serialize + Send + Sync + 'static> ErasedSession for Handle<T> {
+impl<T: Default + Serialize + Send + Sync + 'static> ErasedSession for Handle<T> {
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -23,8 +23,10 @@ const MAX_CANDIDATES: usize = 8;
 pub(crate) fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
     let mut values = Vec::new();
     for header in headers.get_all(COOKIE) {
-        let Ok(text) = header.to_str() else { continue };
-        for cookie in Cookie::split_parse(text).flatten() {
+        // Browsers send other cookies' values as raw UTF-8; one of them must
+        // not hide ours, so read the header leniently, pair by pair.
+        let text = String::from_utf8_lossy(header.as_bytes());
+        for cookie in Cookie::split_parse(text.as_ref()).flatten() {
             if cookie.name() == name && values.len() < MAX_CANDIDATES {
                 values.push(cookie.value().to_owned());
             }
@@ -139,6 +141,16 @@ mod tests {
         let map = headers(&["a=1; user=x", "user=y", "b=2;user=z"]);
         assert_eq!(cookie_values(&map, "user"), ["x", "y", "z"]);
         assert!(cookie_values(&map, "nobody").is_empty());
+    }
+
+    #[test]
+    fn a_non_ascii_cookie_does_not_hide_the_others() {
+        let mut map = HeaderMap::new();
+        map.append(
+            COOKIE,
+            HeaderValue::from_bytes("note=café; user=x".as_bytes()).unwrap(),
+        );
+        assert_eq!(cookie_values(&map, "user"), ["x"]);
     }
 
     #[test]

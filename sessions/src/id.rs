@@ -39,7 +39,7 @@ const _: () = assert!(
 /// assert!(!format!("{id:?}").contains(&text));
 /// # Ok::<(), sessions::Error>(())
 /// ```
-#[derive(Clone, Hash)]
+#[derive(Clone)]
 pub struct SessionId([u8; ID_LEN]);
 
 impl SessionId {
@@ -122,6 +122,13 @@ impl PartialEq for SessionId {
 }
 
 impl Eq for SessionId {}
+
+impl std::hash::Hash for SessionId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Equal ids have equal bytes, so hashing the bytes agrees with `eq`.
+        self.0.hash(state);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -57,6 +57,19 @@ impl SessionLayer {
         Self::from(self.sessions.with_store(name, store))
     }
 
+    /// Sets the [`MapSession`](crate::MapSession) that extractors load.
+    ///
+    /// ```
+    /// use sessions::{CookieStore, Key, SessionConfig, SessionLayer};
+    /// let layer = SessionLayer::new(CookieStore::new(Key::generate()))
+    ///     .with_map_config(SessionConfig::new("flash"));
+    /// assert_eq!(layer.sessions().map_config().name(), "flash");
+    /// ```
+    #[must_use]
+    pub fn with_map_config(self, config: crate::SessionConfig) -> Self {
+        Self::from(self.sessions.with_map_config(config))
+    }
+
     /// The stores this layer uses.
     ///
     /// ```

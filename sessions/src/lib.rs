@@ -40,6 +40,8 @@
 //! No optional features yet: the crate depends on `http`, `cookie`, tower's
 //! `Layer`/`Service` traits, serde with CBOR (ciborium) and `RustCrypto`.
 
+#[cfg(feature = "axum")]
+mod axum;
 pub mod codec;
 mod error;
 mod handle;
@@ -56,6 +58,8 @@ pub mod store;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "axum")]
+pub use axum::SessionRejection;
 pub use error::{BoxError, Error, Result, SaveErrors};
 pub use handle::{Handle, SessionData};
 pub use http::MAX_SET_COOKIE_LEN;
@@ -63,6 +67,8 @@ pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};
 pub use map::MapSession;
 pub use options::{DEFAULT_MAX_AGE, SameSite, SessionConfig};
-pub use registry::{Registry, Sessions, save};
+pub use registry::{DEFAULT_MAP_CONFIG, Registry, Sessions, save};
 pub use sessions_derive::Session;
-pub use store::{CookieStore, MemoryStore};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{CookieStore, FileStore, MemoryStore};

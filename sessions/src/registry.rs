@@ -9,6 +9,7 @@ use http::HeaderValue;
 use http::Response;
 
 use crate::error::{Error, Result, SaveErrors};
+use crate::options::SessionConfig;
 use crate::store::{BoxFuture, Store};
 
 /// The stores an application uses: one default and any number of named
@@ -36,7 +37,12 @@ pub struct Sessions {
 struct Stores {
     default: Arc<dyn Store>,
     named: HashMap<&'static str, Arc<dyn Store>>,
+    map_config: SessionConfig,
 }
+
+/// The cookie of the [`MapSession`](crate::MapSession) that extractors load
+/// unless [`Sessions::with_map_config`] says otherwise.
+pub const DEFAULT_MAP_CONFIG: SessionConfig = SessionConfig::new("session");
 
 impl Sessions {
     /// Sessions whose default store is `store`.
@@ -50,6 +56,7 @@ impl Sessions {
             stores: Arc::new(Stores {
                 default: Arc::new(store),
                 named: HashMap::new(),
+                map_config: DEFAULT_MAP_CONFIG,
             }),
         }
     }
@@ -69,6 +76,32 @@ impl Sessions {
             .named
             .insert(name, Arc::new(store));
         self
+    }
+
+    /// The configuration of the [`MapSession`](crate::MapSession) that
+    /// framework extractors load.
+    ///
+    /// ```
+    /// use sessions::{CookieStore, Key, SessionConfig, Sessions};
+    /// let s = Sessions::new(CookieStore::new(Key::generate()))
+    ///     .with_map_config(SessionConfig::new("flash"));
+    /// assert_eq!(s.map_config().name(), "flash");
+    /// ```
+    #[must_use]
+    pub fn with_map_config(mut self, config: SessionConfig) -> Self {
+        Arc::make_mut(&mut self.stores).map_config = config;
+        self
+    }
+
+    /// See [`with_map_config`](Self::with_map_config).
+    ///
+    /// ```
+    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// assert_eq!(s.map_config().name(), "session");
+    /// ```
+    #[must_use]
+    pub fn map_config(&self) -> SessionConfig {
+        self.stores.map_config
     }
 
     /// Whether a store is registered under `name`.

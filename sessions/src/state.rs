@@ -23,7 +23,14 @@ pub(crate) struct State<T> {
     /// old key.
     refresh: bool,
     renew: bool,
+    /// `destroy` was called: the stored session goes, and the data is
+    /// reset to its default.
     destroyed: bool,
+    /// Changed after `destroy`: a new session (new id, new data) replaces
+    /// the destroyed one instead of a removal cookie.
+    revived: bool,
+    /// The type's default for `persistent`, restored by `destroy`.
+    default_persistent: bool,
     /// A cookie of this name came in, live or not: destroying must remove it.
     cookie_seen: bool,
     /// Bumped on every change, so a save that raced a change stays dirty.
@@ -64,6 +71,8 @@ impl<T: Default + Serialize + DeserializeOwned> State<T> {
             refresh: false,
             renew: false,
             destroyed: false,
+            revived: false,
+            default_persistent: config.is_persistent(),
             cookie_seen: false,
             generation: 0,
         }
@@ -113,13 +122,21 @@ impl<T: Default + Serialize + DeserializeOwned> State<T> {
 impl<T> State<T> {
     pub(crate) fn touch(&mut self) {
         self.dirty = true;
-        self.destroyed = false;
+        self.revived = self.destroyed;
         self.generation += 1;
     }
 
-    pub(crate) fn destroy(&mut self) {
+    /// Forgets the session. Data changed afterwards (a goodbye flash) starts
+    /// a new, empty session; it never brings the destroyed one back.
+    pub(crate) fn destroy(&mut self)
+    where
+        T: Default,
+    {
         self.touch();
         self.destroyed = true;
+        self.revived = false;
+        self.data = T::default();
+        self.persistent = self.default_persistent;
     }
 
     pub(crate) fn renew(&mut self) {
@@ -151,7 +168,11 @@ impl<T> State<T> {
             self.renew = false;
         }
         if self.destroyed {
-            self.cookie_seen = false;
+            if self.revived {
+                (self.destroyed, self.revived) = (false, false);
+            } else {
+                self.cookie_seen = false;
+            }
         }
         self.loaded = loaded;
     }
@@ -160,7 +181,7 @@ impl<T> State<T> {
 impl<T: Serialize> State<T> {
     /// What a save must do now, taken under the lock; `None` when nothing.
     pub(crate) fn plan(&self, config: &SessionConfig, now: UnixTime) -> Result<Option<Plan>> {
-        if self.destroyed {
+        if self.destroyed && !self.revived {
             if self.loaded.is_none() && !self.cookie_seen {
                 return Ok(None);
             }
@@ -176,13 +197,14 @@ impl<T: Serialize> State<T> {
         let stored: Stored<&T> = (self.persistent, &self.data);
         let payload = codec::encode_cbor(&stored)?;
         let times = match &self.loaded {
-            Some(loaded) => loaded.times.reissued(now, config.max_age()),
-            None => Times::fresh(now, config.max_age()),
+            Some(loaded) if !self.destroyed => loaded.times.reissued(now, config.max_age()),
+            _ => Times::fresh(now, config.max_age()),
         };
         let action = Action::Write {
             payload,
             times,
-            renew: self.renew,
+            // A session revived after destroy gets a new identity.
+            renew: self.renew || self.destroyed,
             persistent: self.persistent,
             now,
         };

@@ -1,1 +1,40 @@
 //! Shared helpers for the integration tests.
+//!
+//! The HTTP tests (`tests/http.rs`, `tests/layer.rs`) talk to a real server
+//! over a real socket, the way a browser would:
+//!
+//! - [`server`]: serves a hyper or tower service on `127.0.0.1:0` and hands
+//!   back its address and a shutdown handle;
+//! - [`client`]: an HTTP/1.1 client on hyper's connection API that carries
+//!   cookies from one request to the next;
+//! - [`jar`]: the browser-like cookie jar behind it, and a parser for
+//!   `Set-Cookie` lines that tests use to check cookie attributes;
+//! - [`conformance`]: the `store_tests!` suite every server-side store runs;
+//! - [`redis_server`]: a real `redis-server` on a free loopback port.
+//!
+//! ```no_run
+//! # async fn demo(service: impl hyper::service::Service<
+//! #     http::Request<hyper::body::Incoming>,
+//! #     Response = http::Response<http_body_util::Full<bytes::Bytes>>,
+//! #     Error = std::convert::Infallible,
+//! #     Future: Send + 'static,
+//! # > + Clone + Send + Sync + 'static) {
+//! use sessions_tests::{Client, serve};
+//!
+//! let server = serve(service).await;
+//! let mut browser = Client::new(server.addr());
+//! let reply = browser.get("/").await;
+//! assert_eq!(reply.status, 200);
+//! server.shutdown().await;
+//! # }
+//! ```
+
+pub mod client;
+pub mod conformance;
+pub mod jar;
+pub mod redis_server;
+pub mod server;
+
+pub use client::{Client, Reply};
+pub use jar::{CookieJar, SetCookie};
+pub use server::{Server, serve, serve_tower};

@@ -481,7 +481,9 @@ impl Codec {
         if times.issued_at > now + self.leeway {
             return Err(Error::IssuedInFuture);
         }
-        if now >= times.expires_at + self.leeway {
+        // Expiry is exact: the leeway forgives a clock that runs behind the
+        // sealer's, never a lifetime that is over.
+        if now >= times.expires_at {
             return Err(Error::Expired);
         }
         Ok(())

@@ -1,7 +1,7 @@
 //! The `Backend` trait: what a custom server-side store implements.
 
 use crate::codec::{Times, UnixTime};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::store::BoxFuture;
 
@@ -23,6 +23,10 @@ pub struct Record {
     /// Created, last saved, and when it expires.
     pub times: Times,
 }
+
+/// Marks the byte form of a record: "sessions record", format 1.
+const RECORD_MAGIC: [u8; 4] = *b"SSR1";
+const RECORD_HEADER_LEN: usize = RECORD_MAGIC.len() + 3 * 8;
 
 impl Record {
     /// A record of `payload` with `times`.
@@ -48,6 +52,69 @@ impl Record {
     pub fn is_expired(&self, now: UnixTime) -> bool {
         now >= self.times.expires_at
     }
+
+    /// The record as bytes, for backends that store blobs: a magic number,
+    /// the three times (u64, big endian), then the payload.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::Record};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
+    /// let record = Record::new(vec![1, 2, 3], t);
+    /// assert_eq!(Record::from_bytes(&record.to_bytes(), 1024)?, record);
+    /// # Ok::<(), sessions::Error>(())
+    /// ```
+    #[must_use]
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(RECORD_HEADER_LEN + self.payload.len());
+        bytes.extend_from_slice(&RECORD_MAGIC);
+        for time in [
+            self.times.created_at,
+            self.times.issued_at,
+            self.times.expires_at,
+        ] {
+            bytes.extend_from_slice(&time.as_secs().to_be_bytes());
+        }
+        bytes.extend_from_slice(&self.payload);
+        bytes
+    }
+
+    /// Reads [`to_bytes`](Self::to_bytes) back. Anything else, or a payload
+    /// over `max_payload_len`, is an error, never a panic.
+    ///
+    /// ```
+    /// use sessions::{Error, store::Record};
+    /// assert!(matches!(Record::from_bytes(b"not a record", 1024), Err(Error::Decode(_))));
+    /// ```
+    pub fn from_bytes(bytes: &[u8], max_payload_len: usize) -> Result<Self> {
+        let corrupt = |what: &str| Error::Decode(format!("stored session record: {what}").into());
+        let (header, payload) = bytes
+            .split_at_checked(RECORD_HEADER_LEN)
+            .ok_or_else(|| corrupt("truncated header"))?;
+        if header[..RECORD_MAGIC.len()] != RECORD_MAGIC {
+            return Err(corrupt("unknown format"));
+        }
+        if payload.len() > max_payload_len {
+            return Err(Error::RecordTooLarge {
+                len: payload.len(),
+                max: max_payload_len,
+            });
+        }
+        let time = |index: usize| {
+            let start = RECORD_MAGIC.len() + 8 * index;
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(&header[start..start + 8]);
+            UnixTime::from_secs(u64::from_be_bytes(bytes))
+        };
+        let (created_at, issued_at, expires_at) = (time(0), time(1), time(2));
+        Ok(Self::new(
+            payload.to_vec(),
+            Times {
+                created_at,
+                issued_at,
+                expires_at,
+            },
+        ))
+    }
 }
 
 /// Where a server-side store keeps records: a database, a directory, a
@@ -71,8 +138,11 @@ impl Record {
 ///   returns `true`, or, when there is none (deleted, expired), writes
 ///   nothing and returns `false`. A deleted session must never come back
 ///   through an update racing the delete.
-/// - **delete** removes the record; deleting a missing id is not an error.
-/// - **cleanup_expired** removes records whose lifetime is over and
+/// - **delete** removes the record and says whether there was one;
+///   deleting a missing id is not an error. The answer is what lets a
+///   `renew` that raced a `destroy` (or another `renew`) notice that it lost,
+///   and write nothing.
+/// - **`cleanup_expired`** removes records whose lifetime is over and
 ///   returns how many; backends with native expiry may return 0.
 /// - Failures of the backend itself (I/O, network) are `Err`, never a
 ///   silent `None`/`false`.
@@ -94,8 +164,8 @@ pub trait Backend: Send + Sync + 'static {
     /// Replaces the live record under `id`, if there is one.
     fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>>;
 
-    /// Removes the record under `id`.
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<()>>;
+    /// Removes the record under `id`; `true` when there was one.
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>>;
 
     /// Removes expired records; returns how many.
     fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>>;

@@ -172,9 +172,9 @@ impl Backend for MemoryBackend {
         Box::pin(async move { Ok(updated) })
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<()>> {
-        self.records().remove(id);
-        Box::pin(async { Ok(()) })
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
+        let removed = self.records().remove(id).is_some();
+        Box::pin(async move { Ok(removed) })
     }
 
     fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {

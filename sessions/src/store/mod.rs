@@ -14,13 +14,19 @@ use crate::error::Result;
 
 mod backend;
 mod cookie;
+mod file;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 mod server;
 
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::{Backend, Record};
 pub use cookie::CookieStore;
+pub use file::{FileBackend, FileStore};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
+#[cfg(feature = "redis")]
+pub use redis::{DEFAULT_REDIS_PREFIX, RedisBackend, RedisStore};
 pub use server::{DEFAULT_MAX_RECORD_LEN, ServerStore};
 
 /// A boxed, `Send` future: what [`Store`]'s methods return, so that the
@@ -89,6 +95,54 @@ pub struct Save<'a> {
     pub renew: bool,
 }
 
+impl<'a> Save<'a> {
+    /// A save of a new session: no previous state, no renew.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::*};
+    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
+    /// let save = Save::new("user", &[0xa0], times);
+    /// assert!(save.previous.is_none() && !save.renew);
+    /// ```
+    #[must_use]
+    pub fn new(name: &'a str, payload: &'a [u8], times: Times) -> Self {
+        Self {
+            name,
+            payload,
+            times,
+            previous: None,
+            renew: false,
+        }
+    }
+
+    /// Builds on what was loaded for this session.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::*};
+    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
+    /// let loaded = Loaded::new(vec![0xa0], times);
+    /// assert!(Save::new("user", &[0xa0], times).with_previous(&loaded).previous.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_previous(mut self, previous: &'a Loaded) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// Asks for a new identity.
+    ///
+    /// ```
+    /// # use sessions::{codec::*, store::*};
+    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
+    /// assert!(Save::new("user", &[], times).with_renew(true).renew);
+    /// ```
+    #[must_use]
+    pub fn with_renew(mut self, renew: bool) -> Self {
+        self.renew = renew;
+        self
+    }
+}
+
 /// What a finished [`Store::save`] gives back.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -153,4 +207,39 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a loaded session.
     fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>>;
+}
+
+/// A shared store is a store: keep an `Arc` to call store-specific methods
+/// (`cleanup_expired`, `backend`) while the registry uses it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sessions::{Key, MemoryStore, Sessions};
+///
+/// let store = Arc::new(MemoryStore::new(Key::generate()));
+/// let sessions = Sessions::new(Arc::clone(&store));
+/// assert!(store.backend().is_empty());
+/// # drop(sessions);
+/// ```
+impl<S: Store> Store for std::sync::Arc<S> {
+    fn kind(&self) -> &'static str {
+        (**self).kind()
+    }
+
+    fn load<'a>(
+        &'a self,
+        name: &'a str,
+        cookie: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Loaded>>> {
+        (**self).load(name, cookie, now)
+    }
+
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        (**self).save(save)
+    }
+
+    fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {
+        (**self).delete(name, loaded)
+    }
 }

@@ -36,8 +36,9 @@ pub struct ServerStore<B> {
 }
 
 impl<B: Backend> ServerStore<B> {
-    /// A store over `backend`, sealing ids with `keys` (signed: the id needs
-    /// integrity, and it is already secret and random).
+    /// A store over `backend`, sealing ids with `keys`. Ids are encrypted
+    /// like cookie sessions: the client never sees the raw id, and AES-GCM's
+    /// nonce and tag are 4 bytes shorter than an HMAC-SHA256 tag.
     ///
     /// ```
     /// use sessions::Key;
@@ -143,8 +144,14 @@ impl<B: Backend> ServerStore<B> {
             }
             previous => {
                 let id = self.create(&record).await?;
-                if let Some(old) = previous {
-                    self.backend.delete(&old).await?;
+                // Renewing: the old record must still be ours to retire. If
+                // a concurrent destroy (or renew) took it first, this
+                // session is over; the new record must not outlive it.
+                if let Some(old) = previous
+                    && !self.backend.delete(&old).await?
+                {
+                    self.backend.delete(&id).await?;
+                    return Ok(None);
                 }
                 id
             }
@@ -191,7 +198,7 @@ impl<B: Backend> Store for ServerStore<B> {
     fn delete<'a>(&'a self, _name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             match &loaded.id {
-                Some(id) => self.backend.delete(id).await,
+                Some(id) => self.backend.delete(id).await.map(drop),
                 None => Ok(()),
             }
         })

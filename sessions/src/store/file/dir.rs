@@ -1,0 +1,415 @@
+//! The session directory: paths, temp files, stripe locks. Everything here
+//! blocks; the backend runs it on tokio's blocking pool.
+
+use std::fs::{self, DirBuilder, File, OpenOptions, Permissions, TryLockError};
+use std::io::{self, Write as _};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use super::format;
+use crate::codec::UnixTime;
+use crate::error::{Error, Result};
+use crate::id::SessionId;
+use crate::store::Record;
+
+/// Mode of the session directory and of its lock directory.
+const DIR_MODE: u32 = 0o700;
+/// Mode of record, temp and lock files.
+const FILE_MODE: u32 = 0o600;
+/// Where the stripe lock files live, inside the session directory.
+const LOCK_DIR: &str = ".locks";
+/// How many lock files the ids are spread over. Part of the on-disk
+/// protocol: every process sharing a directory must agree on it.
+const STRIPES: u8 = 64;
+/// Temp files are `.<pid>-<counter>-<random>.tmp`; no record name starts
+/// with a dot.
+const TEMP_SUFFIX: &str = ".tmp";
+/// An empty, unlocked temp file younger than this may belong to a writer
+/// that created it and has not locked it yet.
+const TEMP_GRACE: Duration = Duration::from_secs(10);
+
+/// Whether a record is written only when absent or only when present.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum WriteIf {
+    /// Insert-if-absent.
+    Absent,
+    /// Update-if-present.
+    Present,
+}
+
+/// An open session directory.
+pub(super) struct Dir {
+    path: PathBuf,
+    /// The directory itself, kept open to fsync renames and removals.
+    handle: File,
+    /// One lock file per stripe. The mutex orders this process's threads
+    /// (`flock` does not, on a shared descriptor); the `flock` orders
+    /// processes.
+    stripes: Vec<Mutex<File>>,
+}
+
+impl Dir {
+    /// Opens `path`, creating it (mode 0700) and its lock files if missing,
+    /// and sweeps temp files that crashed writers left.
+    pub(super) fn open(path: &Path) -> Result<Self> {
+        ensure_dir(path)?;
+        let locks = path.join(LOCK_DIR);
+        ensure_dir(&locks)?;
+        let stripes = (0..STRIPES)
+            .map(|n| open_lock_file(&locks.join(format!("{n:02}"))).map(Mutex::new))
+            .collect::<Result<_>>()?;
+        let dir = Self {
+            path: path.to_owned(),
+            handle: File::open(path)?,
+            stripes,
+        };
+        dir.sweep_temps()?;
+        Ok(dir)
+    }
+
+    pub(super) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The live record under `id`, its payload at most `max` bytes.
+    pub(super) fn load(&self, id: &SessionId, now: UnixTime, max: usize) -> Result<Option<Record>> {
+        let Some(mut file) = open_existing(&self.record_path(id)?)? else {
+            return Ok(None);
+        };
+        let header = format::read_header(&mut file)?;
+        if now >= header.times.expires_at {
+            return Ok(None);
+        }
+        let payload = format::read_payload(&mut file, &header, max)?;
+        Ok(Some(Record::new(payload, header.times)))
+    }
+
+    /// Writes the encoded record `bytes` under `id` if the condition holds
+    /// (expired counts as absent); returns whether it did.
+    ///
+    /// The temp file is written and synced before the stripe lock is
+    /// taken; under the lock there is only a header read and a rename.
+    pub(super) fn write(&self, id: &SessionId, bytes: &[u8], condition: WriteIf) -> Result<bool> {
+        let target = self.record_path(id)?;
+        let temp = TempFile::write(&self.path, bytes)?;
+        let written = {
+            let _stripe = self.lock(id)?;
+            let live = is_live(&target, UnixTime::now())?;
+            let write = live == (condition == WriteIf::Present);
+            if write {
+                temp.persist(&target)?;
+            }
+            write
+        };
+        if written {
+            self.sync()?;
+        }
+        Ok(written)
+    }
+
+    /// Removes the record under `id`, if any; whether there was one.
+    pub(super) fn delete(&self, id: &SessionId) -> Result<bool> {
+        let target = self.record_path(id)?;
+        let removed = {
+            let _stripe = self.lock(id)?;
+            remove_if_exists(&target)?
+        };
+        if removed {
+            self.sync()?;
+        }
+        Ok(removed)
+    }
+
+    /// Removes records expired at `now` and abandoned temp files; returns
+    /// how many records went. Files that are not valid records are left in
+    /// place (an operator should look at them) and only counted in a
+    /// warning that names no file.
+    pub(super) fn cleanup(&self, now: UnixTime) -> Result<usize> {
+        let (mut removed, mut invalid) = (0, 0);
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if is_temp_name(name) {
+                sweep_temp(&entry.path())?;
+                continue;
+            }
+            let Ok(id) = name.parse::<SessionId>() else {
+                continue;
+            };
+            match self.remove_if_expired(&id, now) {
+                Ok(true) => removed += 1,
+                Ok(false) => {}
+                Err(error) if format::is_corrupt(&error) => invalid += 1,
+                Err(error) => return Err(error),
+            }
+        }
+        if invalid > 0 {
+            tracing::warn!(
+                count = invalid,
+                "session directory holds files that are not valid records"
+            );
+        }
+        if removed > 0 {
+            self.sync()?;
+        }
+        Ok(removed)
+    }
+
+    fn remove_if_expired(&self, id: &SessionId, now: UnixTime) -> Result<bool> {
+        let path = self.record_path(id)?;
+        let expired = |path: &Path| -> Result<bool> {
+            Ok(match open_existing(path)? {
+                Some(mut file) => now >= format::read_header(&mut file)?.times.expires_at,
+                None => false,
+            })
+        };
+        // Checked without the lock first, so that live records cost no lock.
+        if !expired(&path)? {
+            return Ok(false);
+        }
+        let _stripe = self.lock(id)?;
+        Ok(expired(&path)? && remove_if_exists(&path)?)
+    }
+
+    /// Removes every abandoned temp file; returns how many.
+    fn sweep_temps(&self) -> Result<usize> {
+        let mut swept = 0;
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            if entry.file_name().to_str().is_some_and(is_temp_name) && sweep_temp(&entry.path())? {
+                swept += 1;
+            }
+        }
+        if swept > 0 {
+            tracing::debug!(count = swept, "swept temp files of crashed session writers");
+        }
+        Ok(swept)
+    }
+
+    /// The one place that builds a record's path. The id's text form is
+    /// parsed back with the strict parser first: only 43 base64url
+    /// characters ever reach the file system, whatever `SessionId` becomes.
+    fn record_path(&self, id: &SessionId) -> Result<PathBuf> {
+        let name = id.to_string();
+        match name.parse::<SessionId>() {
+            Ok(parsed) if parsed == *id => Ok(self.path.join(name)),
+            _ => Err(Error::InvalidId),
+        }
+    }
+
+    /// Locks the stripe of `id`, against this process's other threads and
+    /// against other processes. Blocks; never call it on the executor.
+    fn lock(&self, id: &SessionId) -> Result<StripeGuard<'_>> {
+        let file = self.stripes[stripe_of(id)]
+            .lock()
+            // The mutex guards no data, only the turn to take the flock.
+            .unwrap_or_else(PoisonError::into_inner);
+        file.lock()?;
+        Ok(StripeGuard { file })
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(self.handle.sync_all()?)
+    }
+}
+
+/// A held stripe lock; unlocks the `flock` before releasing the mutex.
+struct StripeGuard<'a> {
+    file: MutexGuard<'a, File>,
+}
+
+impl Drop for StripeGuard<'_> {
+    fn drop(&mut self) {
+        // Closing is not an option (the descriptor is reused), and an
+        // unlock that fails leaves nothing to do: the kernel drops the lock
+        // when the process exits.
+        let _ = self.file.unlock();
+    }
+}
+
+/// The stripe of `id`: a fixed hash (FNV-1a), the same in every process
+/// and build, unlike std's randomly seeded hasher.
+fn stripe_of(id: &SessionId) -> usize {
+    let hash = id
+        .as_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    usize::try_from(hash % u64::from(STRIPES)).expect("a stripe number is below STRIPES")
+}
+
+/// A temp file being written. Its writer holds a `flock` on it until it is
+/// renamed or removed, which tells sweepers that it is not abandoned.
+/// Dropped without [`persist`](Self::persist), it is removed.
+struct TempFile {
+    path: PathBuf,
+    file: File,
+    persisted: bool,
+}
+
+impl TempFile {
+    /// Creates a uniquely named temp file in `dir`, locks it, writes
+    /// `bytes` and syncs them.
+    fn write(dir: &Path, bytes: &[u8]) -> Result<Self> {
+        let path = dir.join(temp_name());
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(FILE_MODE)
+            .open(&path)?;
+        let mut temp = Self {
+            path,
+            file,
+            persisted: false,
+        };
+        // Blocks only while a sweeper looks at the new, empty file.
+        temp.file.lock()?;
+        temp.file.write_all(bytes)?;
+        temp.file.sync_all()?;
+        Ok(temp)
+    }
+
+    /// Renames the temp file over `target`.
+    fn persist(mut self, target: &Path) -> Result<()> {
+        fs::rename(&self.path, target)?;
+        self.persisted = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.persisted {
+            // Best effort: what is left is swept by the next cleanup.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn temp_name() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let random: u64 = rand::random();
+    format!(".{}-{n}-{random:016x}{TEMP_SUFFIX}", std::process::id())
+}
+
+fn is_temp_name(name: &str) -> bool {
+    name.len() > 1 + TEMP_SUFFIX.len() && name.starts_with('.') && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Removes the temp file at `path` if its writer is gone: nobody holds its
+/// lock, and it has content or has been empty for [`TEMP_GRACE`].
+fn sweep_temp(path: &Path) -> Result<bool> {
+    let Some(file) = open_existing(path)? else {
+        return Ok(false);
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => return Ok(false),
+        Err(TryLockError::Error(error)) => return Err(error.into()),
+    }
+    let meta = file.metadata()?;
+    let old = meta
+        .modified()
+        .ok()
+        .and_then(|modified| modified.elapsed().ok())
+        .is_some_and(|age| age >= TEMP_GRACE);
+    if meta.len() == 0 && !old {
+        return Ok(false);
+    }
+    remove_if_exists(path)
+}
+
+/// Whether a valid, unexpired record is at `path`.
+fn is_live(path: &Path, now: UnixTime) -> Result<bool> {
+    match open_existing(path)? {
+        Some(mut file) => Ok(now < format::read_header(&mut file)?.times.expires_at),
+        None => Ok(false),
+    }
+}
+
+fn open_existing(path: &Path) -> Result<Option<File>> {
+    match File::open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn remove_if_exists(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Makes `path` a directory of mode 0700, creating it if missing.
+fn ensure_dir(path: &Path) -> Result<()> {
+    match fs::metadata(path) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "the session store path is not a directory",
+            )
+            .into());
+        }
+        Ok(_) => {}
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            DirBuilder::new()
+                .recursive(true)
+                .mode(DIR_MODE)
+                .create(path)?;
+        }
+        Err(error) => return Err(error.into()),
+    }
+    if fs::metadata(path)?.permissions().mode() & 0o7777 != DIR_MODE {
+        fs::set_permissions(path, Permissions::from_mode(DIR_MODE))?;
+    }
+    Ok(())
+}
+
+fn open_lock_file(path: &Path) -> Result<File> {
+    Ok(OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .open(path)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stripes_are_pinned_and_all_used() {
+        // Pinned: a different hash in another build would put two
+        // processes sharing a directory on different locks for one id.
+        let zeros = SessionId::from_bytes(&[0; 32]).unwrap();
+        let counting: Vec<u8> = (0..32).collect();
+        let counting = SessionId::from_bytes(&counting).unwrap();
+        assert_eq!((stripe_of(&zeros), stripe_of(&counting)), (37, 5));
+        let mut seen = [false; STRIPES as usize];
+        for _ in 0..2000 {
+            seen[stripe_of(&SessionId::generate())] = true;
+        }
+        assert!(seen.iter().all(|&s| s), "every stripe is used");
+    }
+
+    #[test]
+    fn temp_names_are_unique_hidden_and_recognised() {
+        let (a, b) = (temp_name(), temp_name());
+        assert_ne!(a, b);
+        assert!(is_temp_name(&a) && a.starts_with('.'));
+        assert!(!is_temp_name(".tmp"));
+        assert!(!is_temp_name(LOCK_DIR));
+        assert!(!is_temp_name(&SessionId::generate().to_string()));
+    }
+}

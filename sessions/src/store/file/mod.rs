@@ -1,0 +1,296 @@
+//! `FileStore`: one file per session in a directory.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::codec::UnixTime;
+use crate::error::{Error, Result};
+use crate::id::SessionId;
+use crate::key::KeyRing;
+use crate::store::{Backend, BoxFuture, DEFAULT_MAX_RECORD_LEN, Record, ServerStore};
+
+mod dir;
+mod format;
+
+use dir::{Dir, WriteIf};
+
+/// The shortest period [`FileStore::spawn_reaper`] accepts.
+const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
+
+/// Sessions in files, one per session, in a directory that several
+/// processes may share.
+///
+/// - The directory is created with mode 0700 (an existing one is set to
+///   it), record files are 0600. Each file is named by its session's id,
+///   whose text form is re-checked with the strict parser before any path
+///   is built.
+/// - A record file is a fixed header (magic, format version, the three
+///   times, the payload length) and the payload. A file that does not
+///   match its header, or whose payload passes the record size limit,
+///   makes the operation fail ([`Error::Decode`], [`Error::RecordTooLarge`]):
+///   the request fails closed instead of overwriting what it could not
+///   read, and cleanup leaves the file in place for an operator.
+/// - Writes go to a unique temp file (0600) in the same directory, which is
+///   synced, renamed over the record and followed by a sync of the
+///   directory: a reader sees the old record or the new one, never a mix,
+///   even when the writer is killed.
+/// - Create, update, delete and cleanup of one id are serialised by a
+///   lock that holds across threads and processes: one of 64 lock files
+///   in `dir/.locks`, chosen by a fixed hash of the id and taken with
+///   `flock`. Loads take no lock.
+/// - Temp files whose writer died are swept by [`open`](Self::open) and by
+///   every cleanup; [`spawn_reaper`](Self::spawn_reaper) runs cleanups
+///   periodically.
+///
+/// File I/O runs on tokio's blocking pool (`spawn_blocking`), so the store
+/// must be used inside a tokio runtime; no lock is held across an await.
+///
+/// The size limit is checked by the store on save
+/// ([`with_max_record_len`](ServerStore::with_max_record_len)) and by the
+/// backend on every read and write ([`FileBackend::with_max_record_len`]);
+/// to raise it, raise both.
+///
+/// ```
+/// use sessions::store::{FileBackend, SessionId, ServerStore};
+/// use sessions::{FileStore, Key};
+///
+/// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+/// let store = FileStore::open(&dir, Key::generate())?;
+/// assert_eq!(store.backend().dir(), dir);
+///
+/// let big = 1024 * 1024;
+/// let backend = FileBackend::open(&dir)?.with_max_record_len(big);
+/// let store = ServerStore::from_backend(backend, Key::generate()).with_max_record_len(big);
+/// assert_eq!(store.backend().max_record_len(), store.max_record_len());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type FileStore = ServerStore<FileBackend>;
+
+impl FileStore {
+    /// Opens the store in `dir`, creating the directory (mode 0700) if
+    /// missing and sweeping temp files that crashed writers left. Blocks:
+    /// call it at startup, not in a request.
+    ///
+    /// ```
+    /// use sessions::store::{SessionId, Store};
+    /// use sessions::{FileStore, Key};
+    /// use std::os::unix::fs::PermissionsExt;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// let store = FileStore::open(&dir, Key::generate())?;
+    /// assert_eq!(store.kind(), "files");
+    /// assert_eq!(std::fs::metadata(&dir)?.permissions().mode() & 0o777, 0o700);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(dir: impl AsRef<Path>, keys: impl Into<KeyRing>) -> Result<Self> {
+        Ok(Self::from_backend(FileBackend::open(dir)?, keys))
+    }
+
+    /// Starts a task on the current tokio runtime that removes expired
+    /// records and abandoned temp files every `every` (at least a
+    /// millisecond), the first time after one period.
+    ///
+    /// The task keeps no strong reference to the store: it ends at its
+    /// first tick after the store (and every clone of it) is dropped. Abort
+    /// the handle to stop it sooner. Failures are logged with `tracing`
+    /// and the task goes on.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, as [`tokio::spawn`] does; the runtime needs
+    /// its time driver.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::{FileStore, Key};
+    /// use sessions::store::SessionId;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// let store = FileStore::open(&dir, Key::generate())?;
+    /// let reaper = store.spawn_reaper(Duration::from_millis(10));
+    /// drop(store);
+    /// tokio::time::timeout(Duration::from_secs(5), reaper).await??; // ends by itself
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn_reaper(&self, every: Duration) -> JoinHandle<()> {
+        let dir = Arc::downgrade(&self.backend().dir);
+        let every = every.max(MIN_REAP_PERIOD);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(dir) = dir.upgrade() else { break };
+                match tokio::task::spawn_blocking(move || dir.cleanup(UnixTime::now())).await {
+                    Ok(Ok(removed)) => tracing::debug!(removed, "session reaper ran"),
+                    Ok(Err(error)) => tracing::warn!(%error, "session reaper failed"),
+                    Err(error) => tracing::warn!(%error, "session reaper task failed"),
+                }
+            }
+        })
+    }
+}
+
+/// The [`Backend`] of [`FileStore`]: a directory of record files. Cheap to
+/// clone; clones share the directory and its locks.
+///
+/// `Debug` shows the directory and nothing else.
+///
+/// ```
+/// use sessions::store::{FileBackend, SessionId};
+///
+/// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+/// let backend = FileBackend::open(&dir)?;
+/// assert_eq!(format!("{backend:?}"), format!("FileBackend {{ dir: {dir:?}, .. }}"));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct FileBackend {
+    dir: Arc<Dir>,
+    max_record_len: usize,
+}
+
+impl FileBackend {
+    /// Opens the directory `dir` as [`FileStore::open`] does, with a record
+    /// size limit of [`DEFAULT_MAX_RECORD_LEN`].
+    ///
+    /// ```
+    /// use sessions::store::{FileBackend, SessionId};
+    ///
+    /// let file = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// std::fs::write(&file, b"not a directory")?;
+    /// assert!(matches!(FileBackend::open(&file), Err(sessions::Error::Io(_))));
+    /// # std::fs::remove_file(&file)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        Ok(Self {
+            dir: Arc::new(Dir::open(dir.as_ref())?),
+            max_record_len: DEFAULT_MAX_RECORD_LEN,
+        })
+    }
+
+    /// Limits the payload of one record: larger writes fail, and so do
+    /// reads of larger files, with [`Error::RecordTooLarge`].
+    ///
+    /// ```
+    /// # use sessions::store::{FileBackend, SessionId};
+    /// # let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// let backend = FileBackend::open(&dir)?.with_max_record_len(100);
+    /// assert_eq!(backend.max_record_len(), 100);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_max_record_len(mut self, max: usize) -> Self {
+        self.max_record_len = max;
+        self
+    }
+
+    /// The record size limit.
+    ///
+    /// ```
+    /// # use sessions::store::{FileBackend, SessionId, DEFAULT_MAX_RECORD_LEN};
+    /// # let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// assert_eq!(FileBackend::open(&dir)?.max_record_len(), DEFAULT_MAX_RECORD_LEN);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn max_record_len(&self) -> usize {
+        self.max_record_len
+    }
+
+    /// The session directory.
+    ///
+    /// ```
+    /// # use sessions::store::{FileBackend, SessionId};
+    /// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// assert_eq!(FileBackend::open(&dir)?.dir(), dir);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Runs `job` on the blocking pool when the future is first polled.
+    fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Dir) -> Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T>> {
+        let dir = Arc::clone(&self.dir);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || job(&dir))
+                .await
+                .map_err(|error| Error::Backend(Box::new(error)))?
+        })
+    }
+
+    fn write(
+        &self,
+        id: &SessionId,
+        record: &Record,
+        condition: WriteIf,
+    ) -> BoxFuture<'static, Result<bool>> {
+        match format::encode(record, self.max_record_len) {
+            Ok(bytes) => {
+                let id = id.clone();
+                self.run(move |dir| dir.write(&id, &bytes, condition))
+            }
+            Err(error) => Box::pin(async { Err(error) }),
+        }
+    }
+}
+
+impl fmt::Debug for FileBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileBackend")
+            .field("dir", &self.dir())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Backend for FileBackend {
+    fn kind(&self) -> &'static str {
+        "files"
+    }
+
+    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+        self.write(id, record, WriteIf::Absent)
+    }
+
+    fn load<'a>(
+        &'a self,
+        id: &'a SessionId,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Record>>> {
+        let (id, max) = (id.clone(), self.max_record_len);
+        self.run(move |dir| dir.load(&id, now, max))
+    }
+
+    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+        self.write(id, record, WriteIf::Present)
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
+        let id = id.clone();
+        self.run(move |dir| dir.delete(&id))
+    }
+
+    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {
+        self.run(move |dir| dir.cleanup(now))
+    }
+}

@@ -1,0 +1,197 @@
+//! The store conformance suite: every server-side store, ours or yours,
+//! runs the same cases through [`store_tests!`](crate::store_tests).
+//!
+//! The suite checks the promises written on
+//! [`Backend`](sessions::store::Backend) and [`Store`](sessions::store::Store)
+//! for a [`ServerStore`](sessions::store::ServerStore) over the backend under
+//! test:
+//!
+//! - the backend alone: insert-if-absent `create` (also under 32 concurrent
+//!   creators), exact `load` honouring `now` and `expires_at`,
+//!   update-if-present `update` (never on a missing, deleted or expired
+//!   record), idempotent `delete`, `cleanup_expired` sparing live records,
+//!   whole records under 32 concurrent updates, no resurrection by updates
+//!   racing a delete;
+//! - the store, through the session registry as a browser sees it and
+//!   through `Store::load`/`Store::delete`: save then load, update in place,
+//!   no write for an untouched session, destroy, renew (new id, old cookie
+//!   dead, `created_at` kept), a missing or expired record giving a new
+//!   session under a new id, idle and absolute timeouts, the record size
+//!   limit;
+//! - hostile input: malformed ids, bogus and tampered cookies, client-chosen
+//!   ids, cookies sealed for another cookie name, another store kind or
+//!   another key, sealed values that are not live ids;
+//! - races: 32 concurrent saves of one session, and saves that lose to a
+//!   `destroy` or a `renew` in another request.
+//!
+//! Records are aged by writing them with [`Times`](sessions::codec::Times) in
+//! the past, never by sleeping, so the suite takes well under a second on
+//! an in-memory backend.
+//!
+//! `Store::save` is reached through the registry, as an application reaches
+//! it. [`Guarded`] gives each test's backend its own resources (a temp dir,
+//! a server) that live exactly as long as the store.
+
+// A case fails by panicking, like any test: its docs say what it checks.
+#[allow(clippy::missing_panics_doc)]
+mod backend;
+mod guarded;
+mod harness;
+#[allow(clippy::missing_panics_doc)]
+mod hostile;
+#[allow(clippy::missing_panics_doc)]
+mod race;
+#[allow(clippy::missing_panics_doc)]
+mod store;
+
+pub use guarded::Guarded;
+
+/// The cases, one `async fn(Key, ServerStore<B>)` each, that
+/// [`store_tests!`](crate::store_tests) turns into tests.
+#[doc(hidden)]
+pub mod cases {
+    pub use super::backend::*;
+    pub use super::hostile::*;
+    pub use super::race::*;
+    pub use super::store::*;
+}
+
+/// What the expansion of [`store_tests!`](crate::store_tests) names, so that
+/// a crate using it needs no other dependency than `sessions-tests`.
+#[doc(hidden)]
+pub mod __rt {
+    pub use sessions;
+    pub use tokio;
+}
+
+/// Runs the store conformance suite against a server-side store.
+///
+/// Give it a way to make the store under test from the [`Key`] the suite
+/// chose (the suite needs the key to forge cookies: an id sealed for
+/// another store kind, another cookie name, or a value that is not an id).
+/// Each test makes its own store; a backend that shares state between them
+/// (one database) is fine, the cases only touch fresh random ids.
+///
+/// It expands to a module of `#[tokio::test]` functions, one per case,
+/// named after the case (`backend_create_then_load`,
+/// `store_renew_gives_a_new_id`...). Three forms:
+///
+/// - `store_tests!(|key| expr)`: a module named `store_conformance`; `expr`
+///   makes a `ServerStore<B>` from `key` and may `.await`;
+/// - `store_tests!(name, |key| expr)`: the same in a module `name`;
+/// - `store_tests!(name, make)`: `make` is an
+///   `async fn(Key) -> ServerStore<B>`.
+///
+/// The module imports its parent's names (`use super::*`), so `expr` and
+/// `make` may name what is in scope where the macro is called.
+///
+/// ```
+/// use sessions::Key;
+/// use sessions::store::{MemoryBackend, ServerStore};
+///
+/// sessions_tests::store_tests!(|key| ServerStore::from_backend(MemoryBackend::new(1_000), key));
+///
+/// async fn small_memory(key: Key) -> ServerStore<MemoryBackend> {
+///     ServerStore::from_backend(MemoryBackend::new(100), key)
+/// }
+/// sessions_tests::store_tests!(small, small_memory);
+/// # fn main() {}
+/// ```
+///
+/// [`Key`]: sessions::Key
+#[macro_export]
+macro_rules! store_tests {
+    (|$key:ident| $make:expr $(,)?) => {
+        $crate::store_tests!(store_conformance, |$key| $make);
+    };
+    ($name:ident, |$key:ident| $make:expr $(,)?) => {
+        #[allow(unused_imports)]
+        mod $name {
+            use super::*;
+            use $crate::conformance::__rt::tokio as __store_tests_tokio;
+
+            async fn __store_tests_make(
+                $key: $crate::conformance::__rt::sessions::Key,
+            ) -> $crate::conformance::__rt::sessions::store::ServerStore<
+                impl $crate::conformance::__rt::sessions::store::Backend,
+            > {
+                $make
+            }
+
+            $crate::__store_test_fns! {
+                current: [
+                    backend_kind_names_the_backend,
+                    backend_create_then_load,
+                    backend_create_on_live_id_changes_nothing,
+                    backend_create_on_expired_id_inserts,
+                    backend_load_honours_now,
+                    backend_update_replaces_live_record,
+                    backend_update_on_missing_id_writes_nothing,
+                    backend_update_on_expired_record_writes_nothing,
+                    backend_delete_is_idempotent,
+                    backend_cleanup_keeps_live_records,
+                    store_save_then_load,
+                    store_load_honours_now,
+                    store_update_keeps_the_id,
+                    store_untouched_session_writes_nothing,
+                    store_destroy_stops_the_cookie,
+                    store_delete_stops_loading,
+                    store_renew_gives_a_new_id,
+                    store_missing_record_gives_a_new_id,
+                    store_expired_record_gives_a_new_id,
+                    store_idle_timeout,
+                    store_absolute_timeout,
+                    store_record_size_limit,
+                    session_id_parse_rejects_malformed_text,
+                    store_rejects_bogus_cookies,
+                    store_never_adopts_a_client_value,
+                    store_binds_the_cookie_name,
+                    store_binds_the_store_kind,
+                    store_rejects_other_keys_and_non_ids,
+                    store_save_racing_destroy_does_not_resurrect,
+                    store_renew_racing_destroy_does_not_resurrect,
+                    store_update_racing_renew_writes_nothing,
+                    store_racing_renews_do_not_fork,
+                ],
+                threaded: [
+                    backend_concurrent_creates_have_one_winner,
+                    backend_concurrent_updates_leave_one_whole_record,
+                    backend_update_racing_delete_never_resurrects,
+                    store_concurrent_saves_leave_one_whole_record,
+                ],
+            }
+        }
+    };
+    ($name:ident, $make:expr $(,)?) => {
+        $crate::store_tests!($name, |key| ($make)(key).await);
+    };
+}
+
+/// One `#[tokio::test]` per case: [`store_tests!`](crate::store_tests)'s
+/// expansion, inside the module that defines `__store_tests_make` and imports tokio as
+/// `__store_tests_tokio` (names of their own, so that neither shadows a
+/// name of the caller's that the module imports with `use super::*`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_test_fns {
+    (current: [$($current:ident),* $(,)?], threaded: [$($threaded:ident),* $(,)?] $(,)?) => {
+        $(
+            #[__store_tests_tokio::test(crate = "__store_tests_tokio")]
+            async fn $current() {
+                let key = $crate::conformance::__rt::sessions::Key::generate();
+                $crate::conformance::cases::$current(key.clone(), __store_tests_make(key).await).await;
+            }
+        )*
+        $(
+            #[__store_tests_tokio::test(
+                crate = "__store_tests_tokio",
+                flavor = "multi_thread",
+                worker_threads = 2
+            )]
+            async fn $threaded() {
+                let key = $crate::conformance::__rt::sessions::Key::generate();
+                $crate::conformance::cases::$threaded(key.clone(), __store_tests_make(key).await).await;
+            }
+        )*
+    };
+}
