@@ -1,0 +1,275 @@
+//! A custom server-side store: sessions in an SQLite database.
+//!
+//! [`SqliteBackend`] implements [`Backend`], the five-method contract every
+//! server-side store keeps; [`ServerStore`](sessions::store::ServerStore)
+//! turns it into a store (ids, sealing, renew, timeouts). One row per
+//! session:
+//!
+//! ```sql
+//! CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB, created INTEGER,
+//!                        issued INTEGER, expires INTEGER)
+//! ```
+//!
+//! Every method is one SQL statement, so each is atomic without an explicit
+//! transaction, and the "live" conditions of the contract sit in the
+//! statement itself (`WHERE expires > now`), where no other writer can slip
+//! in between a check and a write.
+//!
+//! One connection behind a [`Mutex`], used on tokio's blocking pool: SQLite
+//! runs one writer at a time anyway, an in-memory database lives exactly as
+//! long as its connection, and the prepared statements are cached on it. A
+//! busy site would put a pool of connections here (reads then run in
+//! parallel in WAL mode); the SQL would not change.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use sessions::codec::{Times, UnixTime};
+use sessions::store::{Backend, BoxFuture, Record, SessionId};
+use sessions::{Error, Result};
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY NOT NULL,
+    payload BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    issued INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
+
+/// Sessions in an SQLite table. Cheap to clone: clones share the connection.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::codec::{Times, UnixTime};
+/// use sessions::store::{Backend, Record, SessionId};
+/// use sessions_examples::sqlite::SqliteBackend;
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let backend = SqliteBackend::open_in_memory()?;
+/// let (id, now) = (SessionId::generate(), UnixTime::now());
+/// let record = Record::new(vec![1, 2, 3], Times::fresh(now, Duration::from_mins(1)));
+///
+/// assert!(backend.create(&id, &record).await?);
+/// assert!(!backend.create(&id, &record).await?, "insert-if-absent");
+/// assert_eq!(backend.load(&id, now).await?, Some(record));
+/// assert_eq!(backend.load(&id, now + Duration::from_mins(1)).await?, None);
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct SqliteBackend {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteBackend {
+    /// Opens (or creates) the database file at `path` and its `sessions`
+    /// table. Several processes may share the file: SQLite locks it, and a
+    /// writer waits up to five seconds for another.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::codec::{Times, UnixTime};
+    /// use sessions::store::{Backend, Record, SessionId};
+    /// use sessions_examples::sqlite::SqliteBackend;
+    ///
+    /// let path = std::env::temp_dir().join(format!("sessions-{}.db", SessionId::generate()));
+    /// let (id, now) = (SessionId::generate(), UnixTime::now());
+    /// let record = Record::new(vec![42], Times::fresh(now, Duration::from_hours(1)));
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// assert!(SqliteBackend::open(&path)?.create(&id, &record).await?);
+    /// // Another connection (another process, a restart) sees the row.
+    /// assert_eq!(SqliteBackend::open(&path)?.load(&id, now).await?, Some(record));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// # std::fs::remove_file(&path).unwrap();
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let conn = Connection::open(path).map_err(backend_error)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(backend_error)?;
+        Self::with_connection(conn)
+    }
+
+    /// A private database in memory, gone when the last clone is dropped:
+    /// for tests.
+    ///
+    /// ```
+    /// use sessions::Key;
+    /// use sessions::store::{ServerStore, Store};
+    /// use sessions_examples::sqlite::SqliteBackend;
+    ///
+    /// let store = ServerStore::from_backend(SqliteBackend::open_in_memory()?, Key::generate());
+    /// assert_eq!(store.kind(), "sqlite");
+    /// # Ok::<(), sessions::Error>(())
+    /// ```
+    pub fn open_in_memory() -> Result<Self> {
+        Self::with_connection(Connection::open_in_memory().map_err(backend_error)?)
+    }
+
+    fn with_connection(conn: Connection) -> Result<Self> {
+        conn.execute_batch(SCHEMA).map_err(backend_error)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `query` on the connection, off the async worker threads.
+    async fn run<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let conn = Arc::clone(&self.conn);
+        let task = tokio::task::spawn_blocking(move || {
+            // Each query is one statement, atomic in SQLite: a panic cannot
+            // leave a half-written row behind the poisoned lock.
+            query(&conn.lock().unwrap_or_else(PoisonError::into_inner))
+        });
+        task.await.map_err(backend_error)?.map_err(backend_error)
+    }
+}
+
+fn backend_error(error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Backend(Box::new(error))
+}
+
+/// SQLite integers are `i64`: a time past its range (the saturated "end of
+/// time") is stored as the largest one, still in the far future.
+fn secs(time: UnixTime) -> i64 {
+    i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The time in column `index`; a negative one is an error, not the epoch.
+fn time(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<UnixTime> {
+    let secs: i64 = row.get(index)?;
+    u64::try_from(secs)
+        .map(UnixTime::from_secs)
+        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(index, secs))
+}
+
+/// The id, payload and times of `record`, as the statements' parameters.
+fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, [i64; 3]) {
+    let Times {
+        created_at,
+        issued_at,
+        expires_at,
+    } = record.times;
+    let times = [secs(created_at), secs(issued_at), secs(expires_at)];
+    (id.to_string(), record.payload.clone(), times)
+}
+
+impl Backend for SqliteBackend {
+    fn kind(&self) -> &'static str {
+        "sqlite"
+    }
+
+    /// Insert, or take over a row that has expired: an expired row is absent.
+    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+        let (id, payload, [created, issued, expires]) = row(id, record);
+        let now = secs(UnixTime::now());
+        Box::pin(self.run(move |conn| {
+            let sql = "INSERT INTO sessions (id, payload, created, issued, expires)
+                VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (id) DO UPDATE SET payload = excluded.payload,
+                    created = excluded.created, issued = excluded.issued,
+                    expires = excluded.expires
+                WHERE sessions.expires <= ?6";
+            let changed = conn
+                .prepare_cached(sql)?
+                .execute(params![id, payload, created, issued, expires, now])?;
+            Ok(changed == 1)
+        }))
+    }
+
+    fn load<'a>(
+        &'a self,
+        id: &'a SessionId,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Option<Record>>> {
+        let (id, now) = (id.to_string(), secs(now));
+        Box::pin(self.run(move |conn| {
+            let sql = "SELECT payload, created, issued, expires FROM sessions
+                WHERE id = ?1 AND expires > ?2";
+            let mut statement = conn.prepare_cached(sql)?;
+            let record = statement.query_row(params![id, now], |row| {
+                let times = Times {
+                    created_at: time(row, 1)?,
+                    issued_at: time(row, 2)?,
+                    expires_at: time(row, 3)?,
+                };
+                Ok(Record::new(row.get(0)?, times))
+            });
+            record.optional()
+        }))
+    }
+
+    /// Replace a live row; a deleted or expired one stays as it is.
+    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+        let (id, payload, [created, issued, expires]) = row(id, record);
+        let now = secs(UnixTime::now());
+        Box::pin(self.run(move |conn| {
+            let sql = "UPDATE sessions SET payload = ?2, created = ?3, issued = ?4, expires = ?5
+                WHERE id = ?1 AND expires > ?6";
+            let changed = conn
+                .prepare_cached(sql)?
+                .execute(params![id, payload, created, issued, expires, now])?;
+            Ok(changed == 1)
+        }))
+    }
+
+    /// `true` when a row was there, expired or not (as `MemoryBackend`).
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
+        let id = id.to_string();
+        Box::pin(self.run(move |conn| {
+            let sql = "DELETE FROM sessions WHERE id = ?1";
+            Ok(conn.prepare_cached(sql)?.execute([id])? == 1)
+        }))
+    }
+
+    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {
+        let now = secs(now);
+        Box::pin(self.run(move |conn| {
+            let sql = "DELETE FROM sessions WHERE expires <= ?1";
+            conn.prepare_cached(sql)?.execute([now])
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn times_past_i64_are_stored_as_the_far_future() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (id, now) = (SessionId::generate(), UnixTime::now());
+        let times = Times::fresh(now, Duration::MAX);
+        assert_eq!(times.expires_at.as_secs(), u64::MAX);
+        assert!(
+            backend
+                .create(&id, &Record::new(vec![], times))
+                .await
+                .unwrap()
+        );
+        let loaded = backend.load(&id, now).await.unwrap().unwrap();
+        assert_eq!(loaded.times.expires_at.as_secs(), i64::MAX.unsigned_abs());
+    }
+
+    #[tokio::test]
+    async fn cleanup_counts_expired_rows_only() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let now = UnixTime::now();
+        let old = Times::fresh(UnixTime::from_secs(1), Duration::from_secs(1));
+        for times in [old, old, Times::fresh(now, Duration::from_mins(1))] {
+            let record = Record::new(vec![7], times);
+            assert!(
+                backend
+                    .create(&SessionId::generate(), &record)
+                    .await
+                    .unwrap()
+            );
+        }
+        assert_eq!(backend.cleanup_expired(now).await.unwrap(), 2);
+        assert_eq!(backend.cleanup_expired(now).await.unwrap(), 0);
+    }
+}
