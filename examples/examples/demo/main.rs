@@ -5,13 +5,17 @@
 //! SESSION_KEY="$(cargo run -q --example keygen)" PORT=8080 cargo run --example demo
 //! ```
 //!
-//! - `user`: who is logged in, and read-once notices. The cookie ends with the
-//!   browser unless "remember me" was ticked at login.
-//! - `prefs`: the page's theme, kept across logins for `DEFAULT_MAX_AGE`.
+//! - `user`: who is logged in, and read-once notices, kept on the server in a
+//!   `FileStore` (`SESSIONS_DIR`, default `target/demo-sessions`): the cookie
+//!   carries only a sealed id, so logging out really ends the session. The
+//!   cookie ends with the browser unless "remember me" was ticked at login.
+//! - `prefs`: the page's theme, kept in an encrypted cookie (`CookieStore`)
+//!   across logins for `DEFAULT_MAX_AGE`.
 //!
-//! Routes: `GET /` (the page), `POST /login`, `POST /logout`, `POST /theme`.
-//! Both sessions live in encrypted cookies (`CookieStore`); the
-//! `SessionLayer` saves whatever a handler changed.
+//! Two sessions on two stores: a response that changes both sends two
+//! `Set-Cookie` lines. Routes: `GET /` (the page), `POST /login`,
+//! `POST /logout`, `POST /theme`. The `SessionLayer` saves whatever a
+//! handler changed.
 
 mod form;
 mod page;
@@ -27,11 +31,12 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
-use sessions::{CookieStore, Key, Session, SessionLayer};
+use sessions::{CookieStore, FileStore, Key, Session, SessionLayer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::{ServiceBuilder, ServiceExt as _};
+use tower::ServiceBuilder;
 
 use crate::form::Form;
 use crate::page::Page;
@@ -48,7 +53,7 @@ const MAX_USERNAME_LEN: usize = 64;
 
 /// Who is logged in.
 #[derive(Session, Serialize, Deserialize, Default)]
-#[session(name = "user", persistent = false, secure = false)]
+#[session(name = "user", store = "files", persistent = false, secure = false)]
 struct User {
     username: Option<String>,
     /// Shown once on the next page view.
@@ -75,8 +80,9 @@ async fn main() {
     let listener = TcpListener::bind(addr)
         .await
         .unwrap_or_else(|error| fail(format_args!("cannot listen on {addr}: {error}")));
+    let files = file_store(&key);
     let app = ServiceBuilder::new()
-        .layer(SessionLayer::new(CookieStore::new(key)))
+        .layer(SessionLayer::new(CookieStore::new(key)).with_store("files", files))
         .service_fn(handle);
     println!("demo: serving on http://{addr}/ (Ctrl-C to stop)");
 
@@ -96,10 +102,7 @@ async fn main() {
             },
             _ = &mut ctrl_c => break,
         };
-        // hyper-util's `TowerToHyperService` needs its `service` feature,
-        // which the workspace does not enable; this is the same bridge.
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |req| app.clone().oneshot(req));
+        let service = TowerToHyperService::new(app.clone());
         let mut stop = connections.clone();
         tokio::spawn(async move {
             let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
@@ -120,6 +123,17 @@ async fn main() {
     drop(connections);
     shutdown.send_replace(());
     shutdown.closed().await;
+}
+
+/// The server-side store of the `user` session, with a reaper that deletes
+/// expired sessions every ten minutes.
+fn file_store(key: &Key) -> FileStore {
+    let dir = std::env::var("SESSIONS_DIR").unwrap_or_else(|_| "target/demo-sessions".to_owned());
+    let store = FileStore::open(&dir, key.clone())
+        .unwrap_or_else(|error| fail(format_args!("SESSIONS_DIR {dir}: {error}")));
+    drop(store.spawn_reaper(std::time::Duration::from_mins(10)));
+    println!("demo: user sessions are kept in {dir}");
+    store
 }
 
 /// The key from `SESSION_KEY`, or a fresh one.
