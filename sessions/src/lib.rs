@@ -3,8 +3,12 @@
 //! `#[derive(Session)]` turns a struct into a session with typed accessors,
 //! read-once flash fields and cookie options written as attributes. The
 //! runtime keeps sessions in encrypted or signed cookies (with key
-//! rotation), saves every session a request changed in one batch, and plugs
-//! into `http`/hyper and tower.
+//! rotation), in files, in memory or in Redis, saves every session a request
+//! changed in one batch, and plugs into `http`/hyper, tower and axum.
+//!
+//! The [guide] covers choosing a store, keys and rotation, expiry and
+//! "remember me", flashes, several sessions per request, custom backends
+//! and what cookie sessions can and cannot revoke. A first taste:
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -37,8 +41,14 @@
 //!
 //! # Features
 //!
-//! No optional features yet: the crate depends on `http`, `cookie`, tower's
-//! `Layer`/`Service` traits, serde with CBOR (ciborium) and `RustCrypto`.
+//! - `axum`: session types, [`Handle`] and [`MapSession`] as axum
+//!   extractors.
+//! - `redis`: `store::RedisStore`, sessions in Redis.
+//! - `redis-cluster`: the same against a Redis Cluster.
+
+/// The guide: the workspace README, whose examples run as tests here.
+#[doc = include_str!("../README.md")]
+pub mod guide {}
 
 #[cfg(feature = "axum")]
 mod axum;

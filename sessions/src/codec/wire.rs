@@ -184,7 +184,10 @@ mod tests {
     fn truncated_and_overflowing_varints_are_rejected() {
         assert_eq!(read_varint(&[0x80]), None);
         assert_eq!(read_varint(&[0xff; 19]), None);
-        assert_eq!(read_varint(&[[0xff; 18].as_slice(), &[0x04]].concat()), None);
+        assert_eq!(
+            read_varint(&[[0xff; 18].as_slice(), &[0x04]].concat()),
+            None
+        );
         assert_eq!(
             read_varint(&[[0xff; 18].as_slice(), &[0x03]].concat()),
             Some((u128::MAX, 19))
