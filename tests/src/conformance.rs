@@ -80,7 +80,9 @@ pub mod __rt {
 ///   makes a `ServerStore<B>` from `key` and may `.await`;
 /// - `store_tests!(name, |key| expr)`: the same in a module `name`;
 /// - `store_tests!(name, make)`: `make` is an
-///   `async fn(Key) -> ServerStore<B>`.
+///   `async fn(Key) -> ServerStore<B>` (for a constructor that awaits
+///   nothing, prefer the closure form: clippy flags an `async fn` without
+///   `.await`).
 ///
 /// The module imports its parent's names (`use super::*`), so `expr` and
 /// `make` may name what is in scope where the macro is called.

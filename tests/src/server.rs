@@ -17,7 +17,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
-use tower::ServiceExt;
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -94,12 +93,7 @@ where
 }
 
 /// Serves a tower service (for example a `tower::ServiceBuilder` stack with
-/// a `SessionLayer`) on a free loopback port.
-///
-/// This is what `hyper_util::service::TowerToHyperService` does (clone the
-/// service, `oneshot` the request), written out because that type sits
-/// behind hyper-util's `service` feature, which the workspace does not
-/// enable.
+/// a `SessionLayer`, or an axum `Router`) on a free loopback port.
 ///
 /// # Panics
 ///
@@ -113,10 +107,7 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    serve(hyper::service::service_fn(move |req| {
-        service.clone().oneshot(req)
-    }))
-    .await
+    serve(hyper_util::service::TowerToHyperService::new(service)).await
 }
 
 async fn accept_loop<S, B>(listener: TcpListener, service: S, mut stopped: oneshot::Receiver<()>)

@@ -9,7 +9,6 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::codec::{Times, UnixTime};
 use crate::error::Result;
 
 mod backend;
@@ -20,6 +19,7 @@ mod memory;
 mod redis;
 mod server;
 
+pub use crate::codec::{Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::{Backend, Record};
 pub use cookie::CookieStore;
