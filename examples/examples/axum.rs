@@ -29,7 +29,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use sessions::{CookieStore, DEFAULT_MAP_CONFIG, Key, MapSession, Session, SessionLayer};
+use sessions::{CookieStore, DEFAULT_MAP_CONFIG, MapSession, Session, SessionLayer};
+use sessions_examples::html::Escape;
 use tokio::net::TcpListener;
 
 // `secure = false` on both sessions: the example is served over plain http
@@ -57,9 +58,11 @@ struct Login {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port()?));
-    let sessions = SessionLayer::new(CookieStore::new(session_key()?))
-        .with_map_config(DEFAULT_MAP_CONFIG.with_secure(false));
+    let addr = SocketAddr::from(([127, 0, 0, 1], sessions_examples::env::port()?));
+    let sessions = SessionLayer::new(CookieStore::new(sessions_examples::env::session_key(
+        "axum",
+    )?))
+    .with_map_config(DEFAULT_MAP_CONFIG.with_secure(false));
     let app = Router::new()
         .route("/", get(index))
         .route("/login", post(login))
@@ -91,14 +94,14 @@ async fn index(user: UserSession, visitor: MapSession) -> Html<String> {
 
     let notices = notices
         .iter()
-        .map(|notice| format!("<p><em>{}</em></p>", escape(notice)))
+        .map(|notice| format!("<p><em>{}</em></p>", Escape(notice)))
         .collect::<Vec<_>>()
         .concat();
     let account = match user.username() {
         Some(name) => format!(
             "<p>Logged in as <strong>{}</strong>.</p>\
              <form method=post action=/logout><button>Log out</button></form>",
-            escape(&name),
+            Escape(&name),
         ),
         None => LOGIN_FORM.to_owned(),
     };
@@ -147,49 +150,4 @@ async fn logout(visitor: MapSession, user: UserSession) -> Redirect {
         .add_flash(&goodbye)
         .expect("a string always encodes");
     Redirect::to("/")
-}
-
-/// `& < > " '` as HTML entities: user input goes into the page as text.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// The key from `SESSION_KEY`, or a fresh one (sessions then end with the
-/// process).
-fn session_key() -> Result<Key, String> {
-    match std::env::var("SESSION_KEY") {
-        Ok(text) => text
-            .parse()
-            .map_err(|error| format!("SESSION_KEY: {error} (try `cargo run -q --example keygen`)")),
-        Err(std::env::VarError::NotPresent) => {
-            println!(
-                "axum: SESSION_KEY is not set, so a fresh key was generated: sessions will not \
-                 survive a restart (make a key with `cargo run -q --example keygen`)"
-            );
-            Ok(Key::generate())
-        }
-        Err(error) => Err(format!("SESSION_KEY: {error}")),
-    }
-}
-
-/// The port from `PORT`, or 3000.
-fn port() -> Result<u16, String> {
-    match std::env::var("PORT") {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("PORT is not a port number: {text:?}")),
-        Err(std::env::VarError::NotPresent) => Ok(3000),
-        Err(error) => Err(format!("PORT: {error}")),
-    }
 }

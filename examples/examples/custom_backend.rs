@@ -24,7 +24,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use sessions::store::ServerStore;
-use sessions::{Key, Session, SessionLayer};
+use sessions::{Session, SessionLayer};
 use sessions_examples::sqlite::SqliteBackend;
 use tokio::net::TcpListener;
 
@@ -45,11 +45,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args_os()
         .nth(1)
         .map_or_else(|| PathBuf::from("sessions.db"), PathBuf::from);
-    let addr = SocketAddr::from(([127, 0, 0, 1], port()?));
+    let addr = SocketAddr::from(([127, 0, 0, 1], sessions_examples::env::port()?));
     let backend = SqliteBackend::open(&path)?;
     // Shared: the layer uses the store, the cleanup task calls its
     // `cleanup_expired`.
-    let store = Arc::new(ServerStore::from_backend(backend, session_key()?));
+    let store = Arc::new(ServerStore::from_backend(
+        backend,
+        sessions_examples::env::session_key("custom_backend")?,
+    ));
     tokio::spawn(clean_up(Arc::clone(&store)));
     let app = Router::new()
         .route("/", get(count))
@@ -101,33 +104,5 @@ async fn clean_up(store: Arc<ServerStore<SqliteBackend>>) {
             Ok(removed) => println!("custom_backend: deleted {removed} expired session(s)"),
             Err(error) => eprintln!("custom_backend: cleanup failed: {error:?}"),
         }
-    }
-}
-
-/// The key from `SESSION_KEY`, or a fresh one.
-fn session_key() -> Result<Key, String> {
-    match std::env::var("SESSION_KEY") {
-        Ok(text) => text
-            .parse()
-            .map_err(|error| format!("SESSION_KEY: {error} (try `cargo run -q --example keygen`)")),
-        Err(std::env::VarError::NotPresent) => {
-            println!(
-                "custom_backend: SESSION_KEY is not set, so a fresh key was generated: \
-                 cookies from an earlier run will not open (their rows expire unused)"
-            );
-            Ok(Key::generate())
-        }
-        Err(error) => Err(format!("SESSION_KEY: {error}")),
-    }
-}
-
-/// The port from `PORT`, or 3000.
-fn port() -> Result<u16, String> {
-    match std::env::var("PORT") {
-        Ok(text) => text
-            .parse()
-            .map_err(|_| format!("PORT is not a port number: {text:?}")),
-        Err(std::env::VarError::NotPresent) => Ok(3000),
-        Err(error) => Err(format!("PORT: {error}")),
     }
 }

@@ -47,10 +47,7 @@ struct Login {
 async fn main() -> Result<(), Box<dyn Error>> {
     let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/".into());
     // Every server must share the key: in production, SESSION_KEY.
-    let key = match std::env::var("SESSION_KEY") {
-        Ok(text) => text.parse::<Key>()?,
-        Err(_) => Key::generate(),
-    };
+    let key = sessions_examples::env::session_key("redis")?;
     let servers = [("A", 3000), ("B", 3001)].map(|(name, port)| {
         let (url, key) = (url.clone(), key.clone());
         tokio::spawn(async move {

@@ -38,6 +38,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceBuilder;
 
+use sessions_examples::env;
+
 use crate::form::Form;
 use crate::page::Page;
 
@@ -75,8 +77,8 @@ struct Prefs {
 
 #[tokio::main]
 async fn main() {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port()));
-    let key = session_key();
+    let addr = SocketAddr::from(([127, 0, 0, 1], env::port().unwrap_or_else(|e| fail(e))));
+    let key = env::session_key("demo").unwrap_or_else(|e| fail(e));
     let listener = TcpListener::bind(addr)
         .await
         .unwrap_or_else(|error| fail(format_args!("cannot listen on {addr}: {error}")));
@@ -134,36 +136,6 @@ fn file_store(key: &Key) -> FileStore {
     drop(store.spawn_reaper(std::time::Duration::from_mins(10)));
     println!("demo: user sessions are kept in {dir}");
     store
-}
-
-/// The key from `SESSION_KEY`, or a fresh one.
-fn session_key() -> Key {
-    match std::env::var("SESSION_KEY") {
-        Ok(text) => text.parse().unwrap_or_else(|error| {
-            fail(format_args!(
-                "SESSION_KEY: {error} (make one with `cargo run -q --example keygen`)"
-            ))
-        }),
-        Err(std::env::VarError::NotPresent) => {
-            println!(
-                "demo: SESSION_KEY is not set, so a fresh key was generated: sessions will \
-                 not survive a restart (make a key with `cargo run -q --example keygen`)"
-            );
-            Key::generate()
-        }
-        Err(error) => fail(format_args!("SESSION_KEY: {error}")),
-    }
-}
-
-/// The port from `PORT`, or 3000.
-fn port() -> u16 {
-    match std::env::var("PORT") {
-        Ok(text) => text
-            .parse()
-            .unwrap_or_else(|_| fail(format_args!("PORT is not a port number: {text:?}"))),
-        Err(std::env::VarError::NotPresent) => 3000,
-        Err(error) => fail(format_args!("PORT: {error}")),
-    }
 }
 
 fn fail(message: impl Display) -> ! {

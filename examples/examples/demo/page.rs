@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Display, Formatter};
 
+use sessions_examples::html::Escape;
+
 use sessions::SessionData as _;
 
 use crate::User;
@@ -63,39 +65,3 @@ const LOGIN_FORM: &str = "<p>Not logged in.</p>\
 const THEME_FORM: &str = "<form method=\"post\" action=\"/theme\">Theme: \
 <button name=\"theme\" value=\"light\">Light</button> \
 <button name=\"theme\" value=\"dark\">Dark</button></form>";
-
-/// Writes a string with `& < > " '` escaped, for HTML text and attributes.
-struct Escape<'a>(&'a str);
-
-impl Display for Escape<'_> {
-    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let mut rest = self.0;
-        while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-            f.write_str(&rest[..at])?;
-            f.write_str(match rest.as_bytes()[at] {
-                b'&' => "&amp;",
-                b'<' => "&lt;",
-                b'>' => "&gt;",
-                b'"' => "&quot;",
-                _ => "&#39;",
-            })?;
-            rest = &rest[at + 1..];
-        }
-        f.write_str(rest)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Escape;
-
-    #[test]
-    fn escaping() {
-        let escaped = Escape("<b a=\"1\">Tom & 'Jerry'</b>").to_string();
-        assert_eq!(
-            escaped,
-            "&lt;b a=&quot;1&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/b&gt;"
-        );
-        assert_eq!(Escape("plain").to_string(), "plain");
-    }
-}
