@@ -13,6 +13,9 @@ use crate::store::{Loaded, Save, Store};
 /// a bound on what a corrupt server-side record can make us allocate.
 const MAX_PAYLOAD_LEN: usize = 1 << 20;
 
+/// What the encoder of a new session's payload starts with.
+const INITIAL_PAYLOAD_CAPACITY: usize = 256;
+
 pub(crate) struct State<T> {
     pub(crate) data: T,
     /// What came with the request and opened; `None` for a new session.
@@ -195,7 +198,15 @@ impl<T: Serialize> State<T> {
             return Ok(None);
         }
         let stored: Stored<&T> = (self.persistent, &self.data);
-        let payload = codec::encode_cbor(&stored)?;
+        // Room for what was loaded and some growth: no reallocation in the
+        // common case of a small change.
+        let capacity = self
+            .loaded
+            .as_ref()
+            .map_or(INITIAL_PAYLOAD_CAPACITY, |loaded| {
+                loaded.payload.len() + INITIAL_PAYLOAD_CAPACITY / 2
+            });
+        let payload = codec::encode_cbor(&stored, capacity)?;
         let times = match &self.loaded {
             Some(loaded) if !self.destroyed => loaded.times.reissued(now, config.max_age()),
             _ => Times::fresh(now, config.max_age()),

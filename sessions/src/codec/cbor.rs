@@ -11,12 +11,32 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::ser::Stop;
 use crate::error::{BoxError, Error, Result};
 
 /// Deepest nesting of arrays, maps and tags a payload may have.
+///
+/// ```
+/// use std::time::Duration;
+/// use serde::de::IgnoredAny;
+/// use sessions::codec::{Binding, Codec, MAX_DEPTH, Times, UnixTime};
+///
+/// let codec = Codec::new(sessions::Key::generate());
+/// let (binding, now) = (Binding::new("n", "k"), UnixTime::now());
+/// let times = Times::fresh(now, Duration::from_secs(60));
+/// // CBOR for `[[...[0]...]]`: 0x81 opens an array of one item.
+/// let nested = |depth: usize| [vec![0x81; depth], vec![0x00]].concat();
+///
+/// let ok = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH))?;
+/// assert!(codec.open::<IgnoredAny>(&binding, &ok, now).is_ok());
+/// let deep = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH + 1))?;
+/// let err = codec.open::<IgnoredAny>(&binding, &deep, now).unwrap_err();
+/// assert!(matches!(err, sessions::Error::Decode(_)));
+/// # Ok::<(), sessions::Error>(())
+/// ```
 pub const MAX_DEPTH: usize = 32;
 
-/// Why a CBOR document was refused before decoding.
+/// Why a CBOR document was refused before decoding, or an encoding stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// Larger than the size limit.
@@ -27,6 +47,8 @@ pub(crate) enum Refusal {
     LengthBeyondInput,
     /// Truncated, trailing bytes, indefinite lengths or reserved encodings.
     Malformed,
+    /// An encoding that does not fit in the room it was given.
+    OutOfRoom { max: usize },
 }
 
 impl fmt::Display for Refusal {
@@ -36,36 +58,56 @@ impl fmt::Display for Refusal {
             Self::TooDeep => write!(f, "CBOR nested deeper than {MAX_DEPTH} levels"),
             Self::LengthBeyondInput => write!(f, "CBOR length prefix exceeds the input"),
             Self::Malformed => write!(f, "malformed CBOR"),
+            Self::OutOfRoom { max } => write!(f, "CBOR encoding longer than {max} bytes"),
         }
     }
 }
 
 impl std::error::Error for Refusal {}
 
-/// Encodes `value` as CBOR into `out`, returning the bytes written.
+/// Encodes `value` as CBOR into `out`, returning the bytes written: by the
+/// fast path when it can, else (and for every error) by ciborium.
 pub(crate) fn encode_into<T: Serialize + ?Sized>(
     value: &T,
     out: &mut [u8],
 ) -> Result<usize, BoxError> {
+    match super::ser::encode_into(value, out) {
+        Ok(len) => return Ok(len),
+        Err(Stop::Full) => return Err(Box::new(Refusal::OutOfRoom { max: out.len() })),
+        Err(Stop::GiveUp) => {}
+    }
     let capacity = out.len();
     let mut writer: &mut [u8] = out;
     ciborium::into_writer(value, &mut writer)?;
     Ok(capacity - writer.len())
 }
 
-/// Encodes `value` as CBOR into a new vector.
-pub(crate) fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
+/// Encodes `value` as CBOR into a new vector of `capacity` bytes to start
+/// with (a guess of the length saves the reallocations of growing).
+pub(crate) fn encode<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(capacity);
+    if super::ser::encode_vec(value, &mut out).is_some() {
+        return Ok(out);
+    }
+    out.clear();
     ciborium::into_writer(value, &mut out).map_err(|e| Error::Encode(Box::new(e)))?;
     Ok(out)
 }
 
-/// Checks `bytes` against the limits, then decodes them.
+/// Checks `bytes` against the limits, then decodes them: from the borrowed
+/// bytes when the fast path can, else (and for every error) with ciborium.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], max_len: usize) -> Result<T> {
     check(bytes, max_len).map_err(|refusal| Error::Decode(Box::new(refusal)))?;
-    ciborium::de::from_reader_with_recursion_limit(bytes, MAX_DEPTH + 1)
+    if let Some(value) = super::de::decode(bytes, RECURSION_LIMIT) {
+        return Ok(value);
+    }
+    ciborium::de::from_reader_with_recursion_limit(bytes, RECURSION_LIMIT)
         .map_err(|e| Error::Decode(Box::new(e)))
 }
+
+/// The decoders' recursion limit: one above the checked depth, so that the
+/// check is what refuses deep documents.
+const RECURSION_LIMIT: usize = MAX_DEPTH + 1;
 
 /// Walks one CBOR data item spanning all of `bytes`, enforcing the limits.
 pub(crate) fn check(bytes: &[u8], max_len: usize) -> Result<(), Refusal> {
@@ -176,7 +218,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn cbor<T: Serialize>(value: &T) -> Vec<u8> {
-        encode(value).unwrap()
+        encode(value, 0).unwrap()
     }
 
     #[test]

@@ -34,7 +34,9 @@
 //! ```
 
 mod cbor;
+mod de;
 mod seal;
+mod ser;
 mod time;
 #[cfg(test)]
 mod vectors;
@@ -47,6 +49,23 @@ pub use time::{Times, UnixTime};
 
 /// The longest sealed value the codec writes or reads: the 4096-byte cookie
 /// budget of RFC 6265 browsers.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::{Error, Key};
+/// use sessions::codec::{Binding, Codec, MAX_SEALED_LEN, Times, UnixTime};
+///
+/// let codec = Codec::new(Key::generate());
+/// let (binding, now) = (Binding::new("n", "k"), UnixTime::now());
+/// let times = Times::fresh(now, Duration::from_secs(60));
+/// let largest = vec![0; codec.max_payload_len(times)];
+/// assert!(codec.seal_bytes(&binding, times, &largest)?.len() <= MAX_SEALED_LEN);
+///
+/// // Anything longer is refused before any decoding or cryptography.
+/// let err = codec.open_bytes(&binding, &"A".repeat(MAX_SEALED_LEN + 1), now).unwrap_err();
+/// assert!(matches!(err, Error::TooLong { max: MAX_SEALED_LEN, .. }));
+/// # Ok::<(), sessions::Error>(())
+/// ```
 pub const MAX_SEALED_LEN: usize = 4096;
 
 /// The raw bytes that fit in [`MAX_SEALED_LEN`] base64url characters.

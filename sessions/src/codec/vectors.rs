@@ -37,7 +37,7 @@ fn cases() -> Vec<(Mode, &'static str, &'static str, Times, Vec<u8>)> {
         issued_at: UnixTime::from_secs(1_800_000_100),
         expires_at: UnixTime::from_secs(1_800_604_900),
     };
-    let user = super::cbor::encode(&("ada", 42u64, ["admin", "ops"])).unwrap();
+    let user = super::cbor::encode(&("ada", 42u64, ["admin", "ops"]), 0).unwrap();
     let empty = Vec::new();
     let bytes: Vec<u8> = (0..=255).collect();
     let mut out = Vec::new();

@@ -136,10 +136,38 @@ fn read_varint(bytes: &[u8]) -> Option<(u128, usize)> {
 pub(crate) fn associated_data(fields: [&[u8]; 4], out: &mut Vec<u8>) {
     out.clear();
     for field in fields {
-        let len = u32::try_from(field.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&length_prefix(field));
         out.extend_from_slice(field);
     }
+}
+
+/// Room for the associated data of usual cookie names and store kinds,
+/// on the stack.
+pub(crate) const INLINE_AAD_LEN: usize = 128;
+
+/// The same bytes as [`associated_data`], in `inline` when they fit (no
+/// allocation per seal or open), else in `spill`.
+pub(crate) fn associated_data_in<'a>(
+    fields: [&[u8]; 4],
+    inline: &'a mut [u8; INLINE_AAD_LEN],
+    spill: &'a mut Vec<u8>,
+) -> &'a [u8] {
+    let len: usize = fields.iter().map(|field| 4 + field.len()).sum();
+    if len > INLINE_AAD_LEN {
+        associated_data(fields, spill);
+        return spill;
+    }
+    let mut pos = 0;
+    for field in fields {
+        inline[pos..pos + 4].copy_from_slice(&length_prefix(field));
+        inline[pos + 4..pos + 4 + field.len()].copy_from_slice(field);
+        pos += 4 + field.len();
+    }
+    &inline[..len]
+}
+
+fn length_prefix(field: &[u8]) -> [u8; 4] {
+    u32::try_from(field.len()).unwrap_or(u32::MAX).to_be_bytes()
 }
 
 #[cfg(test)]
@@ -214,6 +242,21 @@ mod tests {
         let (mut a, mut b) = (Vec::new(), Vec::new());
         associated_data([b"x", b"ab", b"c", b""], &mut a);
         associated_data([b"x", b"a", b"bc", b""], &mut b);
+        for (fields, vec) in [
+            ([&b"x"[..], b"ab", b"c", b""], &a),
+            ([&b"x"[..], b"a", b"bc", b""], &b),
+        ] {
+            let (mut inline, mut spill) = ([0; INLINE_AAD_LEN], Vec::new());
+            assert_eq!(associated_data_in(fields, &mut inline, &mut spill), vec);
+        }
+        let long = [7u8; INLINE_AAD_LEN];
+        let (mut inline, mut spill) = ([0; INLINE_AAD_LEN], Vec::new());
+        let mut expected = Vec::new();
+        associated_data([b"x", &long, b"c", b""], &mut expected);
+        assert_eq!(
+            associated_data_in([b"x", &long, b"c", b""], &mut inline, &mut spill),
+            expected
+        );
         assert_ne!(a, b);
     }
 }

@@ -1,0 +1,184 @@
+//! Item 4 of issue 6: `FileStore` and `RedisStore` load + save through the
+//! `Store` trait, against the raw operations on the same bytes: a file
+//! read + write (temp file, fsync, rename) and a Redis `GET` + `SET`.
+
+use std::fs::{self, File};
+use std::hint::black_box;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use criterion::Criterion;
+use redis::aio::ConnectionManager;
+use sessions::codec::{Times, UnixTime};
+use sessions::store::{Record, Save, Store};
+use sessions::{FileStore, Key, RedisStore};
+use sessions_benches::fixture::{COOKIE_NAME, Profile, WEEK, stored_payload};
+use sessions_benches::redis_server::RedisServer;
+use sessions_benches::run::slow_group_settings;
+use tokio::runtime::Runtime;
+
+/// Bytes before the payload in a `FileStore` record file.
+const FILE_HEADER_LEN: usize = 40;
+
+/// Loads the session behind `cookie` and saves it again (an update).
+async fn load_and_save(store: &dyn Store, cookie: &str, payload: &[u8], times: Times) {
+    let loaded = store
+        .load(COOKIE_NAME, cookie, UnixTime::now())
+        .await
+        .expect("the store answers")
+        .expect("the session is live");
+    let saved = store
+        .save(Save::new(COOKIE_NAME, payload, times).with_previous(&loaded))
+        .await
+        .expect("the store answers")
+        .expect("the session is still there");
+    black_box(saved);
+}
+
+/// Saves a new session; returns its cookie value.
+fn create(rt: &Runtime, store: &dyn Store, payload: &[u8], times: Times) -> String {
+    let saved = rt
+        .block_on(store.save(Save::new(COOKIE_NAME, payload, times)))
+        .expect("the store answers")
+        .expect("a new session is saved");
+    let loaded = rt
+        .block_on(store.load(COOKIE_NAME, &saved.value, UnixTime::now()))
+        .expect("the store answers")
+        .expect("the new session loads");
+    assert_eq!(loaded.payload, payload, "the store gives back the payload");
+    saved.value
+}
+
+pub(crate) fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let payload = stored_payload(&Profile::representative());
+    let times = Times::fresh(UnixTime::now(), WEEK);
+    files(c, &rt, &payload, times);
+    redis(c, &rt, &payload, times);
+}
+
+/// A temp directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+fn raw_write(dir: &Path, target: &Path, bytes: &[u8]) {
+    let temp = dir.join(".raw.tmp");
+    let mut file = File::create(&temp).expect("the temp file is created");
+    file.write_all(bytes).expect("the temp file is written");
+    file.sync_all().expect("the temp file is synced");
+    fs::rename(&temp, target).expect("the temp file is renamed");
+}
+
+fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
+    let root = TempDir(std::env::temp_dir().join(format!(
+        "sessions-bench-{}-{}",
+        std::process::id(),
+        rand::random::<u32>()
+    )));
+    let store = FileStore::open(root.0.join("store"), Key::generate()).expect("the store opens");
+    let cookie = create(rt, &store, payload, times);
+    let raw_dir = root.0.join("raw");
+    fs::create_dir_all(&raw_dir).expect("the raw directory is created");
+    let raw_dir_handle = File::open(&raw_dir).expect("the raw directory opens");
+    let target = raw_dir.join("record");
+    let bytes = [&[0u8; FILE_HEADER_LEN][..], payload].concat();
+    raw_write(&raw_dir, &target, &bytes);
+
+    let mut group = c.benchmark_group("files");
+    group.bench_function("load/ours", |b| {
+        b.iter(|| {
+            rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
+                .expect("the store answers")
+                .expect("the session is live")
+        });
+    });
+    group.bench_function("load/raw-read", |b| {
+        b.iter(|| fs::read(&target).expect("the file reads"));
+    });
+    slow_group_settings(&mut group);
+    group.bench_function("load+save/ours", |b| {
+        b.iter(|| rt.block_on(load_and_save(&store, &cookie, payload, times)));
+    });
+    group.bench_function("load+save/raw", |b| {
+        b.iter(|| {
+            black_box(fs::read(&target).expect("the file reads"));
+            raw_write(&raw_dir, &target, &bytes);
+        });
+    });
+    // What the store adds for durability: the rename is synced too.
+    group.bench_function("load+save/raw-dirsync", |b| {
+        b.iter(|| {
+            black_box(fs::read(&target).expect("the file reads"));
+            raw_write(&raw_dir, &target, &bytes);
+            raw_dir_handle.sync_all().expect("the directory syncs");
+        });
+    });
+    group.finish();
+}
+
+fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
+    let server = RedisServer::start();
+    let store = rt
+        .block_on(RedisStore::connect(&server.url(), Key::generate()))
+        .expect("the store connects");
+    let cookie = create(rt, &store, payload, times);
+    let client = redis::Client::open(server.url()).expect("a valid URL");
+    let mut raw = rt
+        .block_on(ConnectionManager::new(client))
+        .expect("the raw connection opens");
+    // The bytes RedisStore writes, under a key of the same length.
+    let bytes = Record::new(payload.to_vec(), times).to_bytes();
+    let key = format!("session:{}", "r".repeat(43));
+    let set = |raw: &mut ConnectionManager| {
+        rt.block_on(
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&bytes)
+                .query_async::<()>(raw),
+        )
+        .expect("SET succeeds");
+    };
+    set(&mut raw);
+
+    let mut group = c.benchmark_group("redis");
+    slow_group_settings(&mut group);
+    group.bench_function("load/ours", |b| {
+        b.iter(|| {
+            rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
+                .expect("the store answers")
+                .expect("the session is live")
+        });
+    });
+    group.bench_function("load/raw-get", |b| {
+        b.iter(|| get(rt, &mut raw, &key));
+    });
+    group.bench_function("load+save/ours", |b| {
+        b.iter(|| rt.block_on(load_and_save(&store, &cookie, payload, times)));
+    });
+    group.bench_function("load+save/raw", |b| {
+        b.iter(|| {
+            black_box(get(rt, &mut raw, &key));
+            set(&mut raw);
+        });
+    });
+    group.finish();
+    drop(server);
+}
+
+fn get(rt: &Runtime, raw: &mut ConnectionManager, key: &str) -> Vec<u8> {
+    rt.block_on(
+        redis::cmd("GET")
+            .arg(key)
+            .query_async::<Option<Vec<u8>>>(raw),
+    )
+    .expect("GET succeeds")
+    .expect("the key is there")
+}
