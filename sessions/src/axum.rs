@@ -22,6 +22,13 @@
 //! let app: Router = Router::new()
 //!     .route("/", get(count))
 //!     .layer(SessionLayer::new(CookieStore::new(Key::generate())));
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use tower::ServiceExt as _;
+//! let res = app.oneshot(http::Request::new(axum::body::Body::empty())).await.unwrap();
+//! assert_eq!(res.status(), 200);
+//! assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("visits="));
+//! # });
 //! ```
 
 use axum_core::extract::FromRequestParts;

@@ -3,9 +3,28 @@
 use std::error::Error as StdError;
 
 /// A boxed error from a lower layer, kept as the `source` of an [`Error`].
+///
+/// ```
+/// use std::error::Error as _;
+/// use sessions::{BoxError, Error};
+///
+/// let cause: BoxError = "connection refused".into();
+/// let err = Error::Backend(cause);
+/// assert_eq!(err.to_string(), "session store failed");
+/// assert_eq!(err.source().unwrap().to_string(), "connection refused");
+/// ```
 pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// `Result` with [`Error`] as the error type.
+///
+/// ```
+/// use sessions::{Error, store::SessionId};
+///
+/// fn parse_id(text: &str) -> sessions::Result<SessionId> {
+///     text.parse()
+/// }
+/// assert!(matches!(parse_id("../etc/passwd"), Err(Error::InvalidId)));
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in `sessions`.
@@ -111,15 +130,19 @@ pub enum Error {
         name: &'static str,
     },
 
-    /// A session's `Set-Cookie` line would pass the browsers' 4096-byte
-    /// limit; browsers would silently drop it.
+    /// A session does not fit in a cookie; browsers would silently drop
+    /// it. Either the sealed value passes its 4096-character budget
+    /// ([`MAX_SEALED_LEN`](crate::codec::MAX_SEALED_LEN)) or the whole
+    /// `Set-Cookie` line with its attributes passes 4096 bytes
+    /// ([`MAX_SET_COOKIE_LEN`](crate::MAX_SET_COOKIE_LEN)): `len` and `max`
+    /// measure whichever overflowed.
     #[error("session `{session}` needs a {len}-byte cookie, over the {max}-byte limit")]
     CookieTooLarge {
         /// The session's cookie name.
         session: String,
-        /// The length the cookie would have.
+        /// The length the sealed value, or the line, would have.
         len: usize,
-        /// The limit.
+        /// The limit it passes.
         max: usize,
     },
 

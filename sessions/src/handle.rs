@@ -94,6 +94,25 @@ impl<T: SessionData> Handle<T> {
     ///
     /// Takes everything it needs from the request before its first `.await`,
     /// so the future is `Send + 'static` whatever the body type.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// use sessions::{CookieStore, Handle, Key, Sessions};
+    /// # use sessions::{SessionConfig, SessionData};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// let mut req = http::Request::new(());
+    /// sessions.attach(&mut req);
+    ///
+    /// // The future borrows nothing from the request: it can be spawned.
+    /// let visits = tokio::spawn(Handle::<Visits>::load(&req)).await.unwrap()?;
+    /// assert!(visits.is_new());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn load<B>(
         req: &http::Request<B>,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T, B> {
@@ -101,6 +120,26 @@ impl<T: SessionData> Handle<T> {
     }
 
     /// [`load`](Self::load) from request parts (for extractors).
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// use sessions::{CookieStore, Handle, Key, Sessions};
+    /// # use sessions::{SessionConfig, SessionData};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut req = http::Request::new(());
+    /// Sessions::new(CookieStore::new(Key::generate())).attach(&mut req);
+    /// let (parts, _body) = req.into_parts();
+    ///
+    /// let visits = Handle::<Visits>::load_parts(&parts).await?;
+    /// visits.update(|v| v.count += 1);
+    /// let again = Handle::<Visits>::load_parts(&parts).await?; // same state
+    /// assert_eq!(again.with(|v| v.count), 1);
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn load_parts(
         parts: &http::request::Parts,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T> {
@@ -140,11 +179,54 @@ where
 
 impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     /// Reads the data through a closure, without cloning it.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// assert_eq!(visits.with(|v| v.count), 0);
+    ///
+    /// // Reading is not a change: nothing to save.
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    /// assert!(!res.headers().contains_key("set-cookie"));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn with<R>(&self, read: impl FnOnce(&T) -> R) -> R {
         read(&self.state().data)
     }
 
     /// Changes the data through a closure and marks the session changed.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// let count = visits.update(|v| {
+    ///     v.count += 1;
+    ///     v.count
+    /// });
+    /// assert_eq!(count, 1);
+    ///
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    /// assert!(res.headers().contains_key("set-cookie"));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn update<R>(&self, change: impl FnOnce(&mut T) -> R) -> R {
         let mut state = self.state();
         state.touch();
@@ -152,11 +234,44 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     }
 
     /// Replaces the whole data.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize, Clone, PartialEq, Debug)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// visits.replace(Visits { count: 9 });
+    /// assert_eq!(visits.get(), Visits { count: 9 });
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn replace(&self, data: T) {
         self.update(|current| *current = data);
     }
 
     /// A copy of the whole data.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize, Clone)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// let before = visits.get();
+    /// visits.update(|v| v.count = 5);
+    /// assert_eq!((before.count, visits.get().count), (0, 5)); // a copy, not a view
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn get(&self) -> T
     where
@@ -169,12 +284,80 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     /// cookie (same name, Path and Domain). The data is reset to its
     /// default; changing it afterwards (to flash a goodbye) starts a new
     /// session with a new identity instead of the removal cookie.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # fn follow_up(sessions: &Sessions, res: &http::Response<()>) -> http::Request<()> {
+    /// #     let pair = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap();
+    /// #     let mut req = http::Request::builder().header("cookie", pair).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut first = http::Request::new(());
+    /// # sessions.attach(&mut first);
+    /// # let visits = Handle::<Visits>::load(&first).await?;
+    /// # visits.update(|v| v.count = 3);
+    /// # let mut res = http::Response::new(());
+    /// # visits.save(&mut res).await?;
+    /// # let req = follow_up(&sessions, &res);
+    /// // `req` carries the cookie of a session that counted 3 visits.
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// assert_eq!(visits.with(|v| v.count), 3);
+    /// visits.destroy();
+    /// assert_eq!(visits.with(|v| v.count), 0);
+    ///
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    /// let removal = res.headers()["set-cookie"].to_str().unwrap();
+    /// assert!(removal.starts_with("visits=;") && removal.contains("Max-Age=0"));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn destroy(&self) {
         self.state().destroy();
     }
 
     /// Gives the session a new identity with the same data: call it when
     /// the user logs in, so an id planted before login is worthless.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{Handle, Key, MemoryStore, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # fn follow_up(sessions: &Sessions, res: &http::Response<()>) -> http::Request<()> {
+    /// #     let pair = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap();
+    /// #     let mut req = http::Request::builder().header("cookie", pair).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let sessions = Sessions::new(MemoryStore::new(Key::generate()));
+    /// # let mut first = http::Request::new(());
+    /// # sessions.attach(&mut first);
+    /// # let visits = Handle::<Visits>::load(&first).await?;
+    /// # visits.update(|v| v.count = 3);
+    /// # let mut before = http::Response::new(());
+    /// # visits.save(&mut before).await?;
+    /// # let req = follow_up(&sessions, &before);
+    /// // `req` carries the cookie that the response `before` set.
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// visits.renew();
+    /// let mut after = http::Response::new(());
+    /// visits.save(&mut after).await?;
+    ///
+    /// let renewed = Handle::<Visits>::load(&follow_up(&sessions, &after)).await?;
+    /// assert_eq!(renewed.with(|v| v.count), 3); // same data
+    /// let old = Handle::<Visits>::load(&follow_up(&sessions, &before)).await?;
+    /// assert!(old.is_new()); // the old id leads nowhere
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn renew(&self) {
         self.state().renew();
     }
@@ -182,24 +365,123 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     /// "Remember me": `true` sends a persistent cookie (`Max-Age`), `false`
     /// one that ends with the browser session. The server enforces expiry
     /// either way.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Login { name: String }
+    /// impl SessionData for Login {
+    ///     const CONFIG: SessionConfig = SessionConfig::new("login").with_persistent(false);
+    /// }
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let login = Handle::<Login>::load(&req).await?;
+    /// login.update(|l| l.name = "ada".to_owned());
+    /// login.set_persistent(true); // "remember me" was ticked
+    ///
+    /// let mut res = http::Response::new(());
+    /// login.save(&mut res).await?;
+    /// assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age="));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub fn set_persistent(&self, persistent: bool) {
         self.state().set_persistent(persistent);
     }
 
     /// Whether the cookie is persistent.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// assert!(visits.is_persistent()); // the type's default
+    /// visits.set_persistent(false);
+    /// assert!(!visits.is_persistent());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn is_persistent(&self) -> bool {
         self.state().persistent
     }
 
-    /// Whether no live session came with the request.
+    /// Whether the session has never been stored: no live session came
+    /// with the request and it was not saved since.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # fn follow_up(sessions: &Sessions, res: &http::Response<()>) -> http::Request<()> {
+    /// #     let pair = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap();
+    /// #     let mut req = http::Request::builder().header("cookie", pair).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// let mut first = http::Request::new(());
+    /// sessions.attach(&mut first);
+    /// let visits = Handle::<Visits>::load(&first).await?;
+    /// assert!(visits.is_new());
+    /// visits.update(|v| v.count += 1);
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    ///
+    /// let next = follow_up(&sessions, &res); // the browser sends the cookie back
+    /// assert!(!Handle::<Visits>::load(&next).await?.is_new());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn is_new(&self) -> bool {
         self.state().loaded.is_none()
     }
 
-    /// When the session that came with the request expires; `None` for a
-    /// new session.
+    /// When the stored session expires, as loaded or as last saved in this
+    /// request; `None` for a session that has never been stored.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// use std::time::{Duration, SystemTime};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # fn follow_up(sessions: &Sessions, res: &http::Response<()>) -> http::Request<()> {
+    /// #     let pair = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap();
+    /// #     let mut req = http::Request::builder().header("cookie", pair).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut first = http::Request::new(());
+    /// # sessions.attach(&mut first);
+    /// let visits = Handle::<Visits>::load(&first).await?;
+    /// assert_eq!(visits.expires_at(), None); // new
+    /// visits.update(|v| v.count += 1);
+    /// # let mut res = http::Response::new(());
+    /// # visits.save(&mut res).await?;
+    /// # let next = follow_up(&sessions, &res);
+    ///
+    /// // Saved with the default `max_age` of 30 days, loaded on the next request:
+    /// let expires = Handle::<Visits>::load(&next).await?.expires_at().unwrap();
+    /// let left = expires.duration_since(SystemTime::now()).unwrap();
+    /// assert!(left > Duration::from_hours(24 * 29) && left <= sessions::DEFAULT_MAX_AGE);
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.state()
@@ -209,6 +491,29 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     }
 
     /// Saves this session alone into `res`, if it changed.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// visits.update(|v| v.count += 1);
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    /// assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("visits="));
+    ///
+    /// // Saved: a second save has nothing to write.
+    /// let mut again = http::Response::new(());
+    /// visits.save(&mut again).await?;
+    /// assert!(!again.headers().contains_key("set-cookie"));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
         let cookie = self.save_now().await?;
         crate::http::append_cookies(res.headers_mut(), cookie.into_iter().collect());

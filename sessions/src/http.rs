@@ -11,6 +11,31 @@ use crate::error::{Error, Result};
 use crate::options::{SameSite, SessionConfig};
 
 /// The longest `Set-Cookie` value browsers keep (RFC 6265 §6.1 minimum).
+///
+/// The whole line counts, attributes included: a session whose sealed
+/// value fits in [`codec::MAX_SEALED_LEN`](crate::codec::MAX_SEALED_LEN)
+/// can still fail here.
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessions::{CookieStore, Error, Handle, Key, MAX_SET_COOKIE_LEN, Sessions};
+/// # use sessions::{SessionConfig, SessionData};
+/// # #[derive(Default, Serialize, Deserialize)]
+/// # struct Note { text: String }
+/// # impl SessionData for Note { const CONFIG: SessionConfig = SessionConfig::new("note"); }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+/// let mut req = http::Request::new(());
+/// sessions.attach(&mut req);
+/// let note = Handle::<Note>::load(&req).await?;
+///
+/// note.update(|n| n.text = "x".repeat(2950)); // about 4000 sealed characters
+/// let err = note.save(&mut http::Response::new(())).await.unwrap_err();
+/// assert!(matches!(err, Error::CookieTooLarge { len, max: MAX_SET_COOKIE_LEN, .. }
+///     if len > MAX_SET_COOKIE_LEN));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub const MAX_SET_COOKIE_LEN: usize = 4096;
 
 /// How many cookies of one name are tried; more is an attack or a bug.

@@ -11,9 +11,22 @@ use subtle::ConstantTimeEq;
 use crate::error::{Error, Result};
 
 /// Bytes in an id.
+///
+/// ```
+/// use sessions::store::{ID_LEN, SessionId};
+/// assert_eq!(SessionId::generate().as_bytes().len(), ID_LEN);
+/// assert_eq!(ID_LEN * 8, 256);
+/// ```
 pub const ID_LEN: usize = 32;
 
 /// Characters in an id's text form (base64url, no padding).
+///
+/// ```
+/// use sessions::store::{ID_TEXT_LEN, SessionId};
+/// let text = SessionId::generate().to_string();
+/// assert_eq!(text.len(), ID_TEXT_LEN);
+/// assert!(text[..ID_TEXT_LEN - 1].parse::<SessionId>().is_err());
+/// ```
 pub const ID_TEXT_LEN: usize = 43;
 const _: () = assert!(
     ID_LEN * 4 / 3 + 1 == ID_TEXT_LEN,

@@ -21,9 +21,26 @@ use subtle::ConstantTimeEq;
 use crate::error::{Error, Result};
 
 /// Length of a key's secret material, in bytes.
+///
+/// ```
+/// use base64::Engine as _;
+/// use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+///
+/// // The text form of a key is its secret, base64url-encoded.
+/// let text = sessions::Key::generate().to_text();
+/// assert_eq!(URL_SAFE_NO_PAD.decode(text).unwrap().len(), sessions::KEY_LEN);
+/// ```
 pub const KEY_LEN: usize = 32;
 
 /// The shortest secret [`Key::derive_from`] accepts, in bytes.
+///
+/// ```
+/// use sessions::{Error, Key, MIN_SECRET_LEN};
+///
+/// assert!(Key::derive_from(&[7; MIN_SECRET_LEN]).is_ok());
+/// let err = Key::derive_from(&[7; MIN_SECRET_LEN - 1]).unwrap_err();
+/// assert!(matches!(err, Error::WeakSecret { min: MIN_SECRET_LEN, .. }));
+/// ```
 pub const MIN_SECRET_LEN: usize = 32;
 
 /// Length of the text form of a key (base64url without padding).

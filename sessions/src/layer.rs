@@ -73,8 +73,10 @@ impl SessionLayer {
     /// The stores this layer uses.
     ///
     /// ```
-    /// let layer = sessions::SessionLayer::new(sessions::CookieStore::new(sessions::Key::generate()));
-    /// let _sessions: &sessions::Sessions = layer.sessions();
+    /// use sessions::{CookieStore, Key, SessionLayer};
+    /// let layer = SessionLayer::new(CookieStore::new(Key::generate()))
+    ///     .with_store("signed", CookieStore::signed(Key::generate()));
+    /// assert!(layer.sessions().has_store("signed"));
     /// ```
     #[must_use]
     pub fn sessions(&self) -> &Sessions {
@@ -100,6 +102,37 @@ impl<S> Layer<S> for SessionLayer {
 }
 
 /// The service [`SessionLayer`] wraps around an inner service.
+///
+/// ```
+/// use std::future::poll_fn;
+/// use axum::{body::Body, extract::Request, routing::any};
+/// use sessions::{CookieStore, Key, MapSession, SessionLayer, SessionService};
+/// use tower_layer::Layer as _;
+/// use tower_service::Service;
+///
+/// async fn remember(req: Request) -> &'static str {
+///     let session = MapSession::load(&req, sessions::DEFAULT_MAP_CONFIG).await.unwrap();
+///     let note = req.uri().query().unwrap_or_default().repeat(1000);
+///     session.insert("note", &note).unwrap();
+///     "noted"
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let layer = SessionLayer::new(CookieStore::new(Key::generate()));
+/// let mut service: SessionService<_> = layer.layer(any(remember));
+/// let mut call = async |uri: &str| {
+///     poll_fn(|cx| Service::<Request>::poll_ready(&mut service, cx)).await?;
+///     service.call(Request::get(uri).body(Body::empty()).unwrap()).await
+/// };
+///
+/// let res = call("/?a").await?;
+/// assert!(res.status().is_success() && res.headers().contains_key("set-cookie"));
+/// // A session that cannot be saved (here: too large for a cookie) fails the
+/// // response rather than losing the session silently.
+/// let res = call("/?abcde").await?;
+/// assert_eq!(res.status(), http::StatusCode::INTERNAL_SERVER_ERROR);
+/// # Ok::<(), std::convert::Infallible>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct SessionService<S> {
     inner: S,

@@ -19,6 +19,12 @@ pub enum SameSite {
 }
 
 /// Thirty days, the default lifetime.
+///
+/// ```
+/// use sessions::{DEFAULT_MAX_AGE, SessionConfig};
+/// assert_eq!(SessionConfig::new("user").max_age(), DEFAULT_MAX_AGE);
+/// assert_eq!(DEFAULT_MAX_AGE.as_secs(), 30 * 24 * 60 * 60);
+/// ```
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_hours(24 * 30);
 
 /// Everything `#[session(...)]` sets, as a `const` builder.
@@ -65,7 +71,10 @@ macro_rules! getters {
 }
 
 impl SessionConfig {
-    /// The defaults of DESIGN §3 under the cookie name `name`.
+    /// The cookie `name` with the defaults: a 30-day sliding `max_age`, no
+    /// idle or absolute timeout, a persistent cookie on `Path=/` with no
+    /// `Domain`, `Secure`, `HttpOnly`, `SameSite=Lax`, not partitioned, in
+    /// the default store.
     ///
     /// ```
     /// let c = sessions::SessionConfig::new("user");

@@ -42,13 +42,22 @@ struct Stores {
 
 /// The cookie of the [`MapSession`](crate::MapSession) that extractors load
 /// unless [`Sessions::with_map_config`] says otherwise.
+///
+/// ```
+/// use sessions::{CookieStore, DEFAULT_MAP_CONFIG, Key, Sessions};
+///
+/// assert_eq!(DEFAULT_MAP_CONFIG.name(), "session");
+/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+/// assert_eq!(sessions.map_config(), DEFAULT_MAP_CONFIG);
+/// ```
 pub const DEFAULT_MAP_CONFIG: SessionConfig = SessionConfig::new("session");
 
 impl Sessions {
     /// Sessions whose default store is `store`.
     ///
     /// ```
-    /// let _ = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// assert_eq!(format!("{s:?}"), r#"Sessions { default: "cookie", named: [] }"#);
     /// ```
     #[must_use]
     pub fn new(store: impl Store) -> Self {
@@ -175,6 +184,27 @@ struct Entry {
 ///
 /// It lives in the request's extensions; every `load` goes through it, so
 /// loading the same session twice in a request gives the same state.
+///
+/// ```
+/// # use serde::{Deserialize, Serialize};
+/// use sessions::{CookieStore, Error, Handle, Key, MapSession, SessionConfig, Sessions};
+/// # use sessions::SessionData;
+/// # #[derive(Default, Serialize, Deserialize)]
+/// # struct Visits { count: u32 }
+/// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+/// let mut req = http::Request::new(());
+/// let registry = sessions.attach(&mut req);
+///
+/// Handle::<Visits>::load(&req).await?; // the cookie "visits"
+/// assert!(!registry.is_empty());
+/// // One cookie name, one session type per request.
+/// let err = MapSession::load(&req, SessionConfig::new("visits")).await.unwrap_err();
+/// assert!(matches!(err, Error::NameConflict { name: "visits" }));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct Registry {
     inner: Arc<RegistryInner>,
@@ -257,6 +287,23 @@ impl Registry {
     /// line per saved cookie and `Vary: Cookie` when any session was
     /// loaded. Every failure is reported, not only the first; cookies of the
     /// sessions that did save are still appended.
+    ///
+    /// ```
+    /// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// let mut req = http::Request::new(());
+    /// let registry = sessions.attach(&mut req);
+    /// MapSession::load(&req, SessionConfig::new("a")).await?.insert("k", &1)?;
+    /// MapSession::load(&req, SessionConfig::new("b")).await?; // unchanged
+    ///
+    /// let mut res = http::Response::new(());
+    /// registry.save(&mut res).await?;
+    /// assert_eq!(res.headers().get_all("set-cookie").iter().count(), 1);
+    /// assert_eq!(res.headers()["vary"], "Cookie");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
         let sessions: Vec<_> = self
             .entries()
@@ -302,6 +349,23 @@ impl fmt::Debug for Registry {
 
 /// Saves every changed session of `req` into `res`: the batch save of
 /// gorilla's `sessions.Save`, for plain hyper services.
+///
+/// ```
+/// use sessions::{CookieStore, Error, Key, Sessions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let mut res = http::Response::new(());
+/// // A request that never went through `attach`:
+/// let stray = http::Request::new(());
+/// assert!(matches!(sessions::save(&stray, &mut res).await, Err(Error::MissingRegistry)));
+///
+/// // One that did, but whose handler loaded no session: the response is untouched.
+/// let mut req = http::Request::new(());
+/// Sessions::new(CookieStore::new(Key::generate())).attach(&mut req);
+/// sessions::save(&req, &mut res).await?;
+/// assert!(res.headers().is_empty());
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub async fn save<B, R>(req: &http::Request<B>, res: &mut Response<R>) -> Result<()> {
     let registry = Registry::of(req.extensions())?;
     registry.save(res).await

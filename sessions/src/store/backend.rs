@@ -146,6 +146,26 @@ impl Record {
 ///   returns how many; backends with native expiry may return 0.
 /// - Failures of the backend itself (I/O, network) are `Err`, never a
 ///   silent `None`/`false`.
+///
+/// The contract, through [`MemoryBackend`](crate::store::MemoryBackend):
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let backend = MemoryBackend::new(10);
+/// let (id, now) = (SessionId::generate(), UnixTime::now());
+/// let record = Record::new(vec![1], Times::fresh(now, Duration::from_secs(60)));
+///
+/// assert!(backend.create(&id, &record).await?);
+/// assert!(!backend.create(&id, &record).await?); // insert-if-absent
+/// assert_eq!(backend.load(&id, now).await?, Some(record.clone()));
+/// assert!(backend.delete(&id).await?);
+/// assert!(!backend.update(&id, &record).await?); // a deleted session stays deleted
+/// assert_eq!(backend.load(&id, now).await?, None);
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub trait Backend: Send + Sync + 'static {
     /// A short name of the kind of backend (`"files"`, `"memory"`, ...),
     /// bound into the cookies that carry its ids.

@@ -10,9 +10,37 @@ use crate::key::KeyRing;
 use crate::store::{Backend, BoxFuture, Record, ServerStore};
 
 /// How many sessions [`MemoryStore::new`] keeps at most.
+///
+/// ```
+/// use sessions::{Key, MemoryStore, store::DEFAULT_MEMORY_CAPACITY};
+///
+/// let store = MemoryStore::new(Key::generate());
+/// assert_eq!(store.backend().capacity(), DEFAULT_MEMORY_CAPACITY);
+/// assert_eq!(DEFAULT_MEMORY_CAPACITY, 100_000);
+/// ```
 pub const DEFAULT_MEMORY_CAPACITY: usize = 100_000;
 
 /// Sessions in memory: for tests and single-process apps. Lost on restart.
+///
+/// ```
+/// use std::sync::Arc;
+/// use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = Arc::new(MemoryStore::new(Key::generate()));
+/// let sessions = Sessions::new(Arc::clone(&store));
+/// let mut req = http::Request::new(());
+/// sessions.attach(&mut req);
+/// let session = MapSession::load(&req, SessionConfig::new("session")).await?;
+/// session.insert("notes", &"a long text that stays on the server".repeat(100))?;
+///
+/// let mut res = http::Response::new(());
+/// sessions::save(&req, &mut res).await?;
+/// assert_eq!(store.backend().len(), 1);
+/// // The cookie carries only the sealed id.
+/// assert!(res.headers()["set-cookie"].len() < 300);
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub type MemoryStore = ServerStore<MemoryBackend>;
 
 impl MemoryStore {

@@ -5,6 +5,25 @@
 //! and it hands over a payload to save and gets back the cookie value to
 //! send. How the payload is kept (sealed in the cookie itself, or on a
 //! server under an id that the cookie carries) is the store's business.
+//!
+//! ```
+//! use std::time::Duration;
+//! use sessions::{Key, MemoryStore};
+//! use sessions::store::{Save, Store, Times, UnixTime};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let store = MemoryStore::new(Key::generate());
+//! let now = UnixTime::now();
+//! let times = Times::fresh(now, Duration::from_secs(60));
+//!
+//! let saved = store.save(Save::new("user", b"payload", times)).await?.unwrap();
+//! // `saved.value` is what goes into the cookie `user`; it loads the session back.
+//! let loaded = store.load("user", &saved.value, now).await?.unwrap();
+//! assert_eq!((loaded.payload.as_slice(), loaded.times), (&b"payload"[..], times));
+//! // Under another cookie name the same value loads nothing.
+//! assert!(store.load("admin", &saved.value, now).await?.is_none());
+//! # Ok::<(), sessions::Error>(()) }).unwrap();
+//! ```
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +50,17 @@ pub use server::{DEFAULT_MAX_RECORD_LEN, ServerStore};
 
 /// A boxed, `Send` future: what [`Store`]'s methods return, so that the
 /// trait stays object safe.
+///
+/// ```
+/// use sessions::store::BoxFuture;
+///
+/// fn answer() -> BoxFuture<'static, sessions::Result<u32>> {
+///     Box::pin(async { Ok(42) })
+/// }
+/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(runtime.block_on(answer())?, 42);
+/// # Ok::<(), sessions::Error>(())
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// A session a store found behind a cookie.
@@ -79,6 +109,20 @@ impl Loaded {
 }
 
 /// What [`Store::save`] is asked to write.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::store::{Loaded, Save, Times, UnixTime};
+///
+/// let first = Times::fresh(UnixTime::from_secs(1_000), Duration::from_secs(60));
+/// let loaded = Loaded::new(vec![0xa0], first);
+/// // Saving the loaded session again, at login: same data, new identity.
+/// let times = first.reissued(UnixTime::from_secs(1_030), Duration::from_secs(60));
+/// let save = Save::new("user", &[0xa0], times).with_previous(&loaded).with_renew(true);
+/// assert_eq!(save.name, "user");
+/// assert_eq!(save.times.created_at, save.previous.unwrap().times.created_at);
+/// assert!(save.renew);
+/// ```
 #[derive(Clone, Copy, Debug)]
 #[non_exhaustive]
 pub struct Save<'a> {
@@ -144,6 +188,26 @@ impl<'a> Save<'a> {
 }
 
 /// What a finished [`Store::save`] gives back.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::{CookieStore, Key, MemoryStore};
+/// use sessions::store::{Save, Store, Times, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let key = Key::generate();
+/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
+/// let save = Save::new("user", &[0xa0], times);
+///
+/// // A cookie store puts the whole session into the value...
+/// let in_cookie = CookieStore::new(key.clone()).save(save).await?.unwrap();
+/// assert!(in_cookie.loaded.id.is_none());
+/// // ...a server-side store only a sealed id.
+/// let on_server = MemoryStore::new(key).save(save).await?.unwrap();
+/// assert!(on_server.loaded.id.is_some());
+/// assert_eq!(on_server.loaded.payload, [0xa0]);
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Saved {
@@ -189,6 +253,23 @@ impl Saved {
 /// - **delete** makes the loaded session stop loading, now and forever.
 /// - The store's [`kind`](Store::kind) is bound into every cookie it seals,
 ///   so a cookie of one store never opens in another.
+///
+/// ```
+/// use sessions::{CookieStore, Key, MemoryStore};
+/// use sessions::store::{Store, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let key = Key::generate();
+/// let stores: [Box<dyn Store>; 2] =
+///     [Box::new(CookieStore::new(key.clone())), Box::new(MemoryStore::new(key))];
+/// assert_eq!(stores.each_ref().map(|s| s.kind()), ["cookie", "memory"]);
+///
+/// // A cookie value that leads to no live session is `Ok(None)`, never an error.
+/// for store in &stores {
+///     assert!(store.load("user", "forged", UnixTime::now()).await?.is_none());
+/// }
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub trait Store: Send + Sync + 'static {
     /// A short name of the kind of store (`"cookie"`, `"files"`...).
     fn kind(&self) -> &'static str;

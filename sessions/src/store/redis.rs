@@ -13,6 +13,16 @@ use crate::key::KeyRing;
 use crate::store::{Backend, BoxFuture, Record, ServerStore};
 
 /// Prefix of every key [`RedisStore`] writes, unless changed.
+///
+/// A session lives under the prefix followed by its id's text form:
+///
+/// ```
+/// use sessions::store::{DEFAULT_REDIS_PREFIX, ID_TEXT_LEN, SessionId};
+///
+/// assert_eq!(DEFAULT_REDIS_PREFIX, "session:");
+/// let key = format!("{DEFAULT_REDIS_PREFIX}{}", SessionId::generate());
+/// assert_eq!(key.len(), "session:".len() + ID_TEXT_LEN);
+/// ```
 pub const DEFAULT_REDIS_PREFIX: &str = "session:";
 
 /// How long a command may take before the request fails closed.
@@ -25,16 +35,60 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// session, so no cleanup is needed. The connection reconnects by itself;
 /// while Redis is down, loads and saves fail with [`Error::Backend`] and the
 /// request fails closed.
+///
+/// This example needs a Redis server, so it is only compiled (`no_run`):
+///
+/// ```no_run
+/// use sessions::{CookieStore, Key, RedisStore, SessionLayer};
+/// use sessions::store::Store;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let key = Key::generate(); // the same key on every app server
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/0", key.clone()).await?;
+/// assert_eq!(store.kind(), "redis");
+/// let layer = SessionLayer::new(CookieStore::new(key)).with_store("redis", store);
+/// assert!(layer.sessions().has_store("redis"));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub type RedisStore = ServerStore<RedisBackend>;
 
 impl RedisStore {
     /// Connects to the Redis at `url` (`redis://127.0.0.1:6379/0`).
+    ///
+    /// Use it as in [`RedisStore`]'s example. Without a reachable server
+    /// there is no store, and the error keeps the cause:
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use sessions::{Error, Key, RedisStore};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // Nothing listens on port 1.
+    /// let err = RedisStore::connect("redis://127.0.0.1:1/", Key::generate()).await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// assert!(err.source().is_some());
+    /// # });
+    /// ```
     pub async fn connect(url: &str, keys: impl Into<KeyRing>) -> Result<Self> {
         Ok(Self::from_backend(RedisBackend::connect(url).await?, keys))
     }
 
     /// Connects to a Redis Cluster through any of its nodes (feature
     /// `redis-cluster`).
+    ///
+    /// This example needs a Redis Cluster, so it is only compiled
+    /// (`no_run`):
+    ///
+    /// ```no_run
+    /// use sessions::{Key, RedisStore};
+    /// use sessions::store::Store;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let nodes = ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"];
+    /// let store = RedisStore::connect_cluster(&nodes, Key::generate()).await?;
+    /// assert_eq!(store.kind(), "redis"); // the same cookies as a single server
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[cfg(feature = "redis-cluster")]
     pub async fn connect_cluster(urls: &[&str], keys: impl Into<KeyRing>) -> Result<Self> {
         Ok(Self::from_backend(
@@ -45,6 +99,22 @@ impl RedisStore {
 }
 
 /// The [`Backend`] of [`RedisStore`].
+///
+/// Build it yourself to change its options before wrapping it in a
+/// [`ServerStore`]. This example needs a Redis server, so it is only
+/// compiled (`no_run`):
+///
+/// ```no_run
+/// use sessions::Key;
+/// use sessions::store::{Backend, RedisBackend, ServerStore};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let backend = RedisBackend::connect("redis://127.0.0.1:6379/0").await?.with_prefix("shop:");
+/// assert_eq!(backend.kind(), "redis");
+/// let store = ServerStore::from_backend(backend, Key::generate());
+/// assert!(format!("{:?}", store.backend()).contains(r#"prefix: "shop:""#));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 #[derive(Clone)]
 pub struct RedisBackend {
     connection: Connection,
@@ -60,6 +130,18 @@ enum Connection {
 
 impl RedisBackend {
     /// Connects to one Redis server.
+    ///
+    /// Use it as in [`RedisBackend`]'s example. A URL that is not a Redis
+    /// URL fails before any network traffic:
+    ///
+    /// ```
+    /// use sessions::{Error, store::RedisBackend};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = RedisBackend::connect("http://127.0.0.1:6379").await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// # });
+    /// ```
     pub async fn connect(url: &str) -> Result<Self> {
         let client = redis::Client::open(url).map_err(backend)?;
         let config = redis::aio::ConnectionManagerConfig::new()
@@ -73,6 +155,17 @@ impl RedisBackend {
     }
 
     /// Connects to a Redis Cluster.
+    ///
+    /// Any node will do to find the others, but at least one is needed:
+    ///
+    /// ```
+    /// use sessions::{Error, store::RedisBackend};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = RedisBackend::connect_cluster(&[]).await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// # });
+    /// ```
     #[cfg(feature = "redis-cluster")]
     pub async fn connect_cluster(urls: &[&str]) -> Result<Self> {
         let client = redis::cluster::ClusterClient::new(urls.to_vec()).map_err(backend)?;
@@ -89,10 +182,40 @@ impl RedisBackend {
 
     /// Puts every key under `prefix` instead of [`DEFAULT_REDIS_PREFIX`],
     /// so several apps can share one Redis.
+    ///
+    /// This example needs a Redis server, so it is only compiled
+    /// (`no_run`):
+    ///
+    /// ```no_run
+    /// use sessions::store::RedisBackend;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let url = "redis://127.0.0.1:6379/0";
+    /// let shop = RedisBackend::connect(url).await?.with_prefix("shop:session:");
+    /// let blog = RedisBackend::connect(url).await?.with_prefix("blog:session:");
+    /// assert!(format!("{shop:?}").contains(r#"prefix: "shop:session:""#));
+    /// assert!(format!("{blog:?}").contains(r#"prefix: "blog:session:""#));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
+    }
+
+    /// The prefix of every key this backend writes.
+    ///
+    /// ```no_run
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // Needs a Redis on 127.0.0.1:6379, so only compiled here.
+    /// let backend = sessions::store::RedisBackend::connect("redis://127.0.0.1:6379/").await?;
+    /// assert_eq!(backend.prefix(), sessions::store::DEFAULT_REDIS_PREFIX);
+    /// assert_eq!(backend.with_prefix("app:").prefix(), "app:");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn prefix(&self) -> &str {
+        &self.prefix
     }
 
     /// The key of a session. Ids are validated base64url, so a key never

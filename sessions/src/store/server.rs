@@ -7,6 +7,22 @@ use crate::key::KeyRing;
 use crate::store::{Backend, BoxFuture, Loaded, Record, Save, Saved, Store};
 
 /// Default limit on one encoded session kept on a server.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::{Error, Key, MemoryStore};
+/// use sessions::store::{DEFAULT_MAX_RECORD_LEN, Save, Store, Times, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let store = MemoryStore::new(Key::generate());
+/// assert_eq!(store.max_record_len(), DEFAULT_MAX_RECORD_LEN);
+///
+/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
+/// let huge = vec![0; DEFAULT_MAX_RECORD_LEN + 1];
+/// let err = store.save(Save::new("user", &huge, times)).await.unwrap_err();
+/// assert!(matches!(err, Error::RecordTooLarge { max: DEFAULT_MAX_RECORD_LEN, .. }));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
 pub const DEFAULT_MAX_RECORD_LEN: usize = 64 * 1024;
 
 /// How many fresh ids to try before giving up on `create`: with 256-bit
@@ -94,6 +110,25 @@ impl<B: Backend> ServerStore<B> {
     }
 
     /// Removes expired records now; returns how many.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::{Key, MemoryStore};
+    /// use sessions::store::{Save, Store, Times, UnixTime};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = MemoryStore::new(Key::generate());
+    /// let now = UnixTime::now();
+    /// let live = Times::fresh(now, Duration::from_secs(60));
+    /// let over = Times::fresh(UnixTime::from_secs(1_000), Duration::from_secs(60)); // in 1970
+    /// store.save(Save::new("a", &[0xa0], live)).await?;
+    /// store.save(Save::new("b", &[0xa0], over)).await?;
+    /// assert_eq!(store.backend().len(), 2);
+    ///
+    /// assert_eq!(store.cleanup_expired().await?, 1);
+    /// assert_eq!(store.backend().len(), 1);
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn cleanup_expired(&self) -> Result<usize> {
         self.backend.cleanup_expired(UnixTime::now()).await
     }
