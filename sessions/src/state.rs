@@ -281,7 +281,7 @@ impl Plan {
                 match store.save(save).await? {
                     Some(saved) => {
                         let cookie =
-                            crate::http::set_cookie(config, saved.value, *persistent, *now)?;
+                            crate::http::set_cookie(config, &saved.value, *persistent, *now)?;
                         Ok(Done {
                             cookie,
                             loaded: Some(saved.loaded),

@@ -1,9 +1,9 @@
 //! `Cookie` and `Set-Cookie` on `http` types.
 
-use std::time::Duration;
+mod date;
 
-use cookie::Cookie;
-use cookie::time::OffsetDateTime;
+use std::fmt::Write as _;
+
 use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 
 use crate::codec::UnixTime;
@@ -51,29 +51,33 @@ pub(crate) fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         // Browsers send other cookies' values as raw UTF-8; one of them must
         // not hide ours, so read the header leniently, pair by pair.
         let text = String::from_utf8_lossy(header.as_bytes());
-        for cookie in Cookie::split_parse(text.as_ref()).flatten() {
-            if cookie.name() == name && values.len() < MAX_CANDIDATES {
-                values.push(cookie.value().to_owned());
+        for (pair_name, value) in text.split(';').filter_map(|pair| pair.split_once('=')) {
+            if pair_name.trim() == name && values.len() < MAX_CANDIDATES {
+                values.push(unquote(value.trim()).to_owned());
             }
         }
     }
     values
 }
 
+/// A cookie value may come in double quotes (RFC 6265 §4.1.1); ours never
+/// does, but a proxy may add them.
+fn unquote(value: &str) -> &str {
+    value
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(value)
+}
+
 /// The `Set-Cookie` value for a saved session.
 pub(crate) fn set_cookie(
     config: &SessionConfig,
-    value: String,
+    value: &str,
     persistent: bool,
     now: UnixTime,
 ) -> Result<HeaderValue> {
-    let mut cookie = base_cookie(config, value);
-    if persistent {
-        let max_age = config.max_age();
-        cookie.set_max_age(cookie::time::Duration::seconds(saturating_secs(max_age)));
-        cookie.set_expires(expires(now, max_age));
-    }
-    let line = cookie.to_string();
+    let max_age = persistent.then(|| config.max_age().as_secs());
+    let line = cookie_line(config, value, max_age, now);
     if line.len() > MAX_SET_COOKIE_LEN {
         return Err(Error::CookieTooLarge {
             session: config.name().to_owned(),
@@ -81,17 +85,48 @@ pub(crate) fn set_cookie(
             max: MAX_SET_COOKIE_LEN,
         });
     }
-    HeaderValue::from_str(&line).map_err(|e| Error::Encode(Box::new(e)))
+    HeaderValue::try_from(line).map_err(|e| Error::Encode(Box::new(e)))
 }
 
 /// The `Set-Cookie` value that deletes the session cookie: same name, Path
 /// and Domain, `Max-Age=0` and an `Expires` in 1970.
 pub(crate) fn removal_cookie(config: &SessionConfig) -> HeaderValue {
-    let mut cookie = base_cookie(config, String::new());
-    cookie.set_max_age(cookie::time::Duration::ZERO);
-    cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
-    HeaderValue::from_str(&cookie.to_string())
-        .expect("a removal cookie holds only the validated name and options")
+    let line = cookie_line(config, "", Some(0), UnixTime::from_secs(0));
+    HeaderValue::try_from(line)
+        .expect("a removal cookie holds only the configured name and options")
+}
+
+/// `name=value` and every attribute, in one allocation. `max_age` of
+/// `None` makes a cookie that ends with the browser session; otherwise it
+/// comes with the matching `Expires` for clients that ignore `Max-Age`.
+fn cookie_line(config: &SessionConfig, value: &str, max_age: Option<u64>, now: UnixTime) -> String {
+    let mut line = String::with_capacity(config.name().len() + value.len() + 128);
+    let _ = write!(line, "{}={value}; Path={}", config.name(), config.path());
+    if let Some(domain) = config.domain() {
+        let _ = write!(line, "; Domain={domain}");
+    }
+    if let Some(secs) = max_age {
+        let _ = write!(line, "; Max-Age={secs}; Expires=");
+        date::write_imf_fixdate(
+            &mut line,
+            UnixTime::from_secs(now.as_secs().saturating_add(secs)),
+        );
+    }
+    if config.is_secure() {
+        line.push_str("; Secure");
+    }
+    if config.is_http_only() {
+        line.push_str("; HttpOnly");
+    }
+    line.push_str(match config.same_site() {
+        SameSite::Strict => "; SameSite=Strict",
+        SameSite::Lax => "; SameSite=Lax",
+        SameSite::None => "; SameSite=None",
+    });
+    if config.is_partitioned() {
+        line.push_str("; Partitioned");
+    }
+    line
 }
 
 /// Appends `Set-Cookie` lines (one per cookie) and `Vary: Cookie`.
@@ -113,40 +148,6 @@ pub(crate) fn add_vary_cookie(headers: &mut HeaderMap) {
     if !varies {
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
-}
-
-fn base_cookie(config: &SessionConfig, value: String) -> Cookie<'static> {
-    let mut cookie = Cookie::new(config.name(), value);
-    cookie.set_path(config.path());
-    if let Some(domain) = config.domain() {
-        cookie.set_domain(domain);
-    }
-    cookie.set_secure(config.is_secure());
-    cookie.set_http_only(config.is_http_only());
-    cookie.set_same_site(match config.same_site() {
-        SameSite::Strict => cookie::SameSite::Strict,
-        SameSite::Lax => cookie::SameSite::Lax,
-        SameSite::None => cookie::SameSite::None,
-    });
-    if config.is_partitioned() {
-        cookie.set_partitioned(true);
-    }
-    cookie
-}
-
-fn saturating_secs(duration: Duration) -> i64 {
-    i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
-}
-
-fn expires(now: UnixTime, max_age: Duration) -> OffsetDateTime {
-    let at = (now + max_age).as_secs();
-    // Browsers cap dates at 9999; so does `time`.
-    i64::try_from(at)
-        .ok()
-        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .unwrap_or_else(|| {
-            OffsetDateTime::from_unix_timestamp(253_402_300_799).expect("9999-12-31 is valid")
-        })
 }
 
 #[cfg(test)]
@@ -179,6 +180,21 @@ mod tests {
     }
 
     #[test]
+    fn pairs_are_read_leniently() {
+        let map = headers(&[" user = \"x\" ;broken; =y; other=1;user=z=z "]);
+        assert_eq!(cookie_values(&map, "user"), ["x", "z=z"]);
+    }
+
+    #[test]
+    fn the_removal_line_is_exact() {
+        let config = SessionConfig::new("user").with_secure(false);
+        assert_eq!(
+            removal_cookie(&config),
+            "user=; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax"
+        );
+    }
+
+    #[test]
     fn candidates_are_capped() {
         let many = vec!["user=v"; 50].join("; ");
         assert_eq!(
@@ -194,8 +210,8 @@ mod tests {
             .with_path("/app")
             .with_same_site(SameSite::None)
             .with_partitioned(true)
-            .with_max_age(Duration::from_mins(1));
-        let line = set_cookie(&config, "v".into(), true, UnixTime::from_secs(0)).unwrap();
+            .with_max_age(std::time::Duration::from_mins(1));
+        let line = set_cookie(&config, "v", true, UnixTime::from_secs(0)).unwrap();
         let line = line.to_str().unwrap();
         for part in [
             "user=v",
@@ -210,7 +226,7 @@ mod tests {
         ] {
             assert!(line.contains(part), "{part} missing from {line}");
         }
-        let session = set_cookie(&config, "v".into(), false, UnixTime::from_secs(0)).unwrap();
+        let session = set_cookie(&config, "v", false, UnixTime::from_secs(0)).unwrap();
         assert!(!session.to_str().unwrap().contains("Max-Age"));
     }
 
@@ -235,7 +251,7 @@ mod tests {
     #[test]
     fn oversized_cookies_are_a_typed_error() {
         let config = SessionConfig::new("user");
-        let err = set_cookie(&config, "v".repeat(4090), true, UnixTime::now()).unwrap_err();
+        let err = set_cookie(&config, &"v".repeat(4090), true, UnixTime::now()).unwrap_err();
         assert!(
             matches!(err, Error::CookieTooLarge { ref session, max: 4096, .. } if session == "user")
         );
