@@ -52,8 +52,8 @@ CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 /// let (id, now) = (SessionId::generate(), UnixTime::now());
 /// let record = Record::new(vec![1, 2, 3], Times::fresh(now, Duration::from_mins(1)));
 ///
-/// assert!(backend.create(&id, &record).await?);
-/// assert!(!backend.create(&id, &record).await?, "insert-if-absent");
+/// assert!(backend.create(&id, &record, now).await?);
+/// assert!(!backend.create(&id, &record, now).await?, "insert-if-absent");
 /// assert_eq!(backend.load(&id, now).await?, Some(record));
 /// assert_eq!(backend.load(&id, now + Duration::from_mins(1)).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
@@ -78,7 +78,7 @@ impl SqliteBackend {
     /// let (id, now) = (SessionId::generate(), UnixTime::now());
     /// let record = Record::new(vec![42], Times::fresh(now, Duration::from_hours(1)));
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// assert!(SqliteBackend::open(&path)?.create(&id, &record).await?);
+    /// assert!(SqliteBackend::open(&path)?.create(&id, &record, now).await?);
     /// // Another connection (another process, a restart) sees the row.
     /// assert_eq!(SqliteBackend::open(&path)?.load(&id, now).await?, Some(record));
     /// # Ok::<(), sessions::Error>(()) }).unwrap();
@@ -164,9 +164,14 @@ impl Backend for SqliteBackend {
     }
 
     /// Insert, or take over a row that has expired: an expired row is absent.
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
         let (id, payload, [created, issued, expires]) = row(id, record);
-        let now = secs(UnixTime::now());
+        let now = secs(now);
         Box::pin(self.run(move |conn| {
             let sql = "INSERT INTO sessions (id, payload, created, issued, expires)
                 VALUES (?1, ?2, ?3, ?4, ?5)
@@ -204,9 +209,14 @@ impl Backend for SqliteBackend {
     }
 
     /// Replace a live row; a deleted or expired one stays as it is.
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
         let (id, payload, [created, issued, expires]) = row(id, record);
-        let now = secs(UnixTime::now());
+        let now = secs(now);
         Box::pin(self.run(move |conn| {
             let sql = "UPDATE sessions SET payload = ?2, created = ?3, issued = ?4, expires = ?5
                 WHERE id = ?1 AND expires > ?6";
@@ -247,7 +257,7 @@ mod tests {
         assert_eq!(times.expires_at.as_secs(), u64::MAX);
         assert!(
             backend
-                .create(&id, &Record::new(vec![], times))
+                .create(&id, &Record::new(vec![], times), UnixTime::now())
                 .await
                 .unwrap()
         );
@@ -264,7 +274,7 @@ mod tests {
             let record = Record::new(vec![7], times);
             assert!(
                 backend
-                    .create(&SessionId::generate(), &record)
+                    .create(&SessionId::generate(), &record, UnixTime::now())
                     .await
                     .unwrap()
             );

@@ -131,7 +131,7 @@ async fn directory_is_0700_and_files_are_0600() {
     let id = SessionId::generate();
     assert!(
         backend
-            .create(&id, &Record::new(vec![1], live()))
+            .create(&id, &Record::new(vec![1], live()), UnixTime::now())
             .await
             .unwrap()
     );
@@ -240,7 +240,7 @@ async fn record_files_have_a_fixed_header() {
         expires_at: UnixTime::from_secs(u64::MAX),
     };
     let record = Record::new(b"payload".to_vec(), times);
-    assert!(backend.create(&id, &record).await.unwrap());
+    assert!(backend.create(&id, &record, UnixTime::now()).await.unwrap());
     let mut expected = b"SESS\x01\0\0\0".to_vec();
     expected.extend_from_slice(&0x0102_0304_u64.to_be_bytes());
     expected.extend_from_slice(&0x0506_0708_u64.to_be_bytes());
@@ -306,7 +306,7 @@ async fn corrupt_record_files_fail_closed_and_never_panic() {
             is_fresh(&store, &cookie).await.is_err(),
             "{what}: the request fails closed"
         );
-        let updated = store.backend().update(&id, &record).await;
+        let updated = store.backend().update(&id, &record, UnixTime::now()).await;
         assert!(
             updated.is_err(),
             "{what}: update overwrote an unreadable file"
@@ -332,7 +332,10 @@ async fn records_over_the_size_limit_are_refused_both_ways() {
     let backend = FileBackend::open(tmp.store()).unwrap();
     let big = Record::new(vec![7; 64 * 1024 + 1], live());
     let id = SessionId::generate();
-    let err = backend.create(&id, &big).await.unwrap_err();
+    let err = backend
+        .create(&id, &big, UnixTime::now())
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         Error::RecordTooLarge {
@@ -345,7 +348,7 @@ async fn records_over_the_size_limit_are_refused_both_ways() {
     let roomy = FileBackend::open(tmp.store())
         .unwrap()
         .with_max_record_len(1 << 20);
-    assert!(roomy.create(&id, &big).await.unwrap());
+    assert!(roomy.create(&id, &big, UnixTime::now()).await.unwrap());
     let err = backend.load(&id, UnixTime::now()).await.unwrap_err();
     assert!(matches!(
         err,
@@ -403,7 +406,7 @@ async fn cleanup_expired_removes_and_counts_only_expired_records() {
         let times = if n < 3 { expired() } else { live() };
         assert!(
             backend
-                .create(id, &Record::new(vec![1], times))
+                .create(id, &Record::new(vec![1], times), UnixTime::now())
                 .await
                 .unwrap()
         );
@@ -411,13 +414,13 @@ async fn cleanup_expired_removes_and_counts_only_expired_records() {
     fs::write(tmp.store().join(SessionId::generate().to_string()), b"junk").unwrap();
     assert!(
         !backend
-            .update(&ids[0], &Record::new(vec![2], live()))
+            .update(&ids[0], &Record::new(vec![2], live()), UnixTime::now())
             .await
             .unwrap()
     );
     assert!(
         backend
-            .create(&ids[0], &Record::new(vec![2], expired()))
+            .create(&ids[0], &Record::new(vec![2], expired()), UnixTime::now())
             .await
             .unwrap()
     );
@@ -436,7 +439,13 @@ async fn reaper_removes_expired_records_and_ends_with_the_store() {
     let store = FileStore::open(tmp.store(), Key::generate()).unwrap();
     let id = SessionId::generate();
     let record = Record::new(vec![1], expired());
-    assert!(store.backend().create(&id, &record).await.unwrap());
+    assert!(
+        store
+            .backend()
+            .create(&id, &record, UnixTime::now())
+            .await
+            .unwrap()
+    );
     let reaper = store.spawn_reaper(Duration::from_millis(20));
     let deadline = Instant::now() + Duration::from_secs(5);
     while !record_names(&tmp.store()).is_empty() {
@@ -476,7 +485,7 @@ async fn an_update_racing_a_delete_never_brings_the_session_back() {
         let id = Arc::new(SessionId::generate());
         assert!(
             backend
-                .create(&id, &Record::new(vec![0], live()))
+                .create(&id, &Record::new(vec![0], live()), UnixTime::now())
                 .await
                 .unwrap()
         );
@@ -486,7 +495,7 @@ async fn an_update_racing_a_delete_never_brings_the_session_back() {
                 tokio::spawn(async move {
                     for seq in 0..10u8 {
                         let record = Record::new(vec![n, seq], live());
-                        backend.update(&id, &record).await.unwrap();
+                        backend.update(&id, &record, UnixTime::now()).await.unwrap();
                     }
                 })
             })
@@ -631,15 +640,36 @@ async fn write_worker(backend: &FileBackend, tmp: &Path, tag: &str, ids: &[Sessi
     };
     let record = |seq| Record::new(payload(tag, seq, 8 * 1024), live());
     let mut won = String::new();
-    assert!(backend.create(own, &record(0)).await.unwrap());
+    assert!(
+        backend
+            .create(own, &record(0), UnixTime::now())
+            .await
+            .unwrap()
+    );
     for seq in 1..=WRITES {
         if let Some(race) = races.get(seq as usize - 1) {
-            let created = backend.create(race, &record(seq)).await.unwrap();
+            let created = backend
+                .create(race, &record(seq), UnixTime::now())
+                .await
+                .unwrap();
             won.push(if created { '1' } else { '0' });
         }
-        assert!(backend.update(own, &record(seq)).await.unwrap());
-        assert!(backend.update(shared, &record(seq)).await.unwrap());
-        backend.update(doomed, &record(seq)).await.unwrap();
+        assert!(
+            backend
+                .update(own, &record(seq), UnixTime::now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            backend
+                .update(shared, &record(seq), UnixTime::now())
+                .await
+                .unwrap()
+        );
+        backend
+            .update(doomed, &record(seq), UnixTime::now())
+            .await
+            .unwrap();
     }
     fs::write(tmp.join(tag), won).unwrap();
 }
@@ -650,10 +680,25 @@ async fn loop_worker(backend: &FileBackend, tag: &str, ids: &[SessionId]) {
         panic!("a looper gets two ids")
     };
     let record = |seq| Record::new(payload(tag, seq, 40 * 1024), live());
-    assert!(backend.create(own, &record(0)).await.unwrap());
+    assert!(
+        backend
+            .create(own, &record(0), UnixTime::now())
+            .await
+            .unwrap()
+    );
     for seq in 1.. {
-        assert!(backend.update(own, &record(seq)).await.unwrap());
-        assert!(backend.update(shared, &record(seq)).await.unwrap());
+        assert!(
+            backend
+                .update(own, &record(seq), UnixTime::now())
+                .await
+                .unwrap()
+        );
+        assert!(
+            backend
+                .update(shared, &record(seq), UnixTime::now())
+                .await
+                .unwrap()
+        );
     }
 }
 
@@ -684,7 +729,10 @@ fn processes_writing_at_once_lose_nothing() {
     let races: Vec<SessionId> = (0..RACES).map(|_| SessionId::generate()).collect();
     for id in [&shared, &doomed] {
         let record = Record::new(payload("main", 0, 100), live());
-        assert!(rt.block_on(backend.create(id, &record)).unwrap());
+        assert!(
+            rt.block_on(backend.create(id, &record, UnixTime::now()))
+                .unwrap()
+        );
     }
     let own: Vec<SessionId> = (0..PROCESSES).map(|_| SessionId::generate()).collect();
     let mut workers = Workers(
@@ -740,7 +788,10 @@ fn a_killed_writer_leaves_only_whole_records() {
     let backend = FileBackend::open(tmp.store()).unwrap();
     let shared = SessionId::generate();
     let record = Record::new(payload("main", 0, 100), live());
-    assert!(rt.block_on(backend.create(&shared, &record)).unwrap());
+    assert!(
+        rt.block_on(backend.create(&shared, &record, UnixTime::now()))
+            .unwrap()
+    );
     fs::write(tmp.path().join(GO), b"").unwrap();
     let own: Vec<SessionId> = (0..3).map(|_| SessionId::generate()).collect();
     let mut workers = Workers(
@@ -767,7 +818,9 @@ fn a_killed_writer_leaves_only_whole_records() {
     assert!(mid_write > 0, "no kill landed while a temp file existed");
     assert_all_whole(&rt, &backend);
     for id in own.iter().chain([&shared]) {
-        let updated = rt.block_on(backend.update(id, &record)).unwrap();
+        let updated = rt
+            .block_on(backend.update(id, &record, UnixTime::now()))
+            .unwrap();
         assert!(updated, "the killed writers' locks were released");
     }
     // What the kills left is swept: at once when it has content, after a

@@ -33,7 +33,7 @@ async fn cleanup_counts_exactly_the_expired_records() {
     for times in [expired(), expired(), expired(), live()] {
         assert!(
             backend
-                .create(&SessionId::generate(), &record(times))
+                .create(&SessionId::generate(), &record(times), UnixTime::now())
                 .await
                 .unwrap()
         );
@@ -48,10 +48,20 @@ async fn cleanup_counts_exactly_the_expired_records() {
 async fn the_bound_holds_and_expired_records_go_first() {
     let backend = MemoryBackend::new(3);
     let stale = SessionId::generate();
-    assert!(backend.create(&stale, &record(expired())).await.unwrap());
+    assert!(
+        backend
+            .create(&stale, &record(expired()), UnixTime::now())
+            .await
+            .unwrap()
+    );
     let ids: Vec<_> = (0..5).map(|_| SessionId::generate()).collect();
     for id in &ids {
-        assert!(backend.create(id, &record(live())).await.unwrap());
+        assert!(
+            backend
+                .create(id, &record(live()), UnixTime::now())
+                .await
+                .unwrap()
+        );
         assert!(
             backend.len() <= 3,
             "a memory backend never holds more than its capacity"

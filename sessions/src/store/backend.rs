@@ -128,6 +128,8 @@ impl Record {
 /// Every method must keep these promises; the `store_tests!` conformance
 /// suite (in the workspace's tests crate) checks them:
 ///
+/// - Liveness is judged at the `now` each call is given, never by reading
+///   a clock, so every method agrees on one instant and tests can pin it.
 /// - **create** is insert-if-absent: it writes the record and returns
 ///   `true` only when no live record has this id; otherwise it changes
 ///   nothing and returns `false`.
@@ -158,11 +160,11 @@ impl Record {
 /// let (id, now) = (SessionId::generate(), UnixTime::now());
 /// let record = Record::new(vec![1], Times::fresh(now, Duration::from_secs(60)));
 ///
-/// assert!(backend.create(&id, &record).await?);
-/// assert!(!backend.create(&id, &record).await?); // insert-if-absent
+/// assert!(backend.create(&id, &record, now).await?);
+/// assert!(!backend.create(&id, &record, now).await?); // insert-if-absent
 /// assert_eq!(backend.load(&id, now).await?, Some(record.clone()));
 /// assert!(backend.delete(&id).await?);
-/// assert!(!backend.update(&id, &record).await?); // a deleted session stays deleted
+/// assert!(!backend.update(&id, &record, now).await?); // a deleted session stays deleted
 /// assert_eq!(backend.load(&id, now).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
@@ -171,8 +173,14 @@ pub trait Backend: Send + Sync + 'static {
     /// bound into the cookies that carry its ids.
     fn kind(&self) -> &'static str;
 
-    /// Inserts `record` under `id` if no live record has it.
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>>;
+    /// Inserts `record` under `id` if no live record (one not expired at
+    /// `now`) has it.
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>>;
 
     /// The live record under `id`.
     fn load<'a>(
@@ -181,8 +189,13 @@ pub trait Backend: Send + Sync + 'static {
         now: UnixTime,
     ) -> BoxFuture<'a, Result<Option<Record>>>;
 
-    /// Replaces the live record under `id`, if there is one.
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>>;
+    /// Replaces the record under `id`, if there is one live at `now`.
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>>;
 
     /// Removes the record under `id`; `true` when there was one.
     fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>>;

@@ -148,8 +148,7 @@ impl MemoryBackend {
         }
     }
 
-    fn create_now(&self, id: &SessionId, record: &Record) -> bool {
-        let now = UnixTime::now();
+    fn create_at(&self, id: &SessionId, record: &Record, now: UnixTime) -> bool {
         let mut records = self.records();
         if records.get(id).is_some_and(|r| !r.is_expired(now)) {
             return false;
@@ -160,8 +159,7 @@ impl MemoryBackend {
         true
     }
 
-    fn update_now(&self, id: &SessionId, record: &Record) -> bool {
-        let now = UnixTime::now();
+    fn update_at(&self, id: &SessionId, record: &Record, now: UnixTime) -> bool {
         match self.records().get_mut(id) {
             Some(current) if !current.is_expired(now) => {
                 *current = record.clone();
@@ -177,8 +175,13 @@ impl Backend for MemoryBackend {
         "memory"
     }
 
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        let created = self.create_now(id, record);
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        let created = self.create_at(id, record, now);
         Box::pin(async move { Ok(created) })
     }
 
@@ -195,8 +198,13 @@ impl Backend for MemoryBackend {
         Box::pin(async move { Ok(record) })
     }
 
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        let updated = self.update_now(id, record);
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        let updated = self.update_at(id, record, now);
         Box::pin(async move { Ok(updated) })
     }
 
@@ -237,12 +245,12 @@ mod tests {
         backend
             .records()
             .insert(expired.clone(), record(UnixTime::from_secs(1), 1));
-        assert!(backend.create_now(&later, &record(now, 100)));
-        assert!(backend.create_now(&new, &record(now, 50)));
+        assert!(backend.create_at(&later, &record(now, 100), now));
+        assert!(backend.create_at(&new, &record(now, 50), now));
         assert_eq!(backend.len(), 2);
         assert!(!backend.records().contains_key(&expired));
         let newest = SessionId::generate();
-        assert!(backend.create_now(&newest, &record(now, 200)));
+        assert!(backend.create_at(&newest, &record(now, 200), now));
         assert!(
             !backend.records().contains_key(&new),
             "the soonest to expire goes"

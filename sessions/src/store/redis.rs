@@ -270,7 +270,13 @@ impl Backend for RedisBackend {
         "redis"
     }
 
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        _now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        // Redis judges liveness by its own clock: a key lives until its PXAT.
         Box::pin(self.set(id, record, "NX"))
     }
 
@@ -282,7 +288,12 @@ impl Backend for RedisBackend {
         Box::pin(self.get(id, now))
     }
 
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        _now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
         Box::pin(self.set(id, record, "XX"))
     }
 

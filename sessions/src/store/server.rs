@@ -172,7 +172,11 @@ impl<B: Backend> ServerStore<B> {
         let previous = save.previous.and_then(|loaded| loaded.id.clone());
         let id = match previous {
             Some(id) if !save.renew => {
-                if !self.backend.update(&id, &record).await? {
+                if !self
+                    .backend
+                    .update(&id, &record, save.times.issued_at)
+                    .await?
+                {
                     return Ok(None);
                 }
                 id
@@ -202,7 +206,11 @@ impl<B: Backend> ServerStore<B> {
     async fn create(&self, record: &Record) -> Result<SessionId> {
         for _ in 0..CREATE_ATTEMPTS {
             let id = SessionId::generate();
-            if self.backend.create(&id, record).await? {
+            if self
+                .backend
+                .create(&id, record, record.times.issued_at)
+                .await?
+            {
                 return Ok(id);
             }
         }

@@ -18,14 +18,14 @@ const ROUNDS: usize = 4;
 
 async fn create<B: Backend>(backend: &B, id: &SessionId, record: &Record) -> bool {
     backend
-        .create(id, record)
+        .create(id, record, UnixTime::now())
         .await
         .expect("Backend::create failed")
 }
 
 async fn update<B: Backend>(backend: &B, id: &SessionId, record: &Record) -> bool {
     backend
-        .update(id, record)
+        .update(id, record, UnixTime::now())
         .await
         .expect("Backend::update failed")
 }

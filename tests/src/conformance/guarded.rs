@@ -40,8 +40,13 @@ impl<B: Backend, G: Send + Sync + 'static> Backend for Guarded<B, G> {
         self.backend.kind()
     }
 
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        self.backend.create(id, record)
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        self.backend.create(id, record, now)
     }
 
     fn load<'a>(
@@ -52,8 +57,13 @@ impl<B: Backend, G: Send + Sync + 'static> Backend for Guarded<B, G> {
         self.backend.load(id, now)
     }
 
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        self.backend.update(id, record)
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        self.backend.update(id, record, now)
     }
 
     fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {

@@ -289,7 +289,7 @@ impl<B: Backend> Harness<B> {
     pub(crate) async fn retime(&self, id: &SessionId, times: Times) {
         let record = self.record(id).await.expect("the record to retime is live");
         let record = Record::new(record.payload, times);
-        let updated = self.backend().update(id, &record).await;
+        let updated = self.backend().update(id, &record, UnixTime::now()).await;
         assert!(
             updated.expect("Backend::update failed"),
             "the record is live"

@@ -92,12 +92,18 @@ impl Dir {
     ///
     /// The temp file is written and synced before the stripe lock is
     /// taken; under the lock there is only a header read and a rename.
-    pub(super) fn write(&self, id: &SessionId, bytes: &[u8], condition: WriteIf) -> Result<bool> {
+    pub(super) fn write(
+        &self,
+        id: &SessionId,
+        bytes: &[u8],
+        condition: WriteIf,
+        now: UnixTime,
+    ) -> Result<bool> {
         let target = self.record_path(id)?;
         let temp = TempFile::write(&self.path, bytes)?;
         let written = {
             let _stripe = self.lock(id)?;
-            let live = is_live(&target, UnixTime::now())?;
+            let live = is_live(&target, now)?;
             let write = live == (condition == WriteIf::Present);
             if write {
                 temp.persist(&target)?;

@@ -244,11 +244,12 @@ impl FileBackend {
         id: &SessionId,
         record: &Record,
         condition: WriteIf,
+        now: UnixTime,
     ) -> BoxFuture<'static, Result<bool>> {
         match format::encode(record, self.max_record_len) {
             Ok(bytes) => {
                 let id = id.clone();
-                self.run(move |dir| dir.write(&id, &bytes, condition))
+                self.run(move |dir| dir.write(&id, &bytes, condition, now))
             }
             Err(error) => Box::pin(async { Err(error) }),
         }
@@ -268,8 +269,13 @@ impl Backend for FileBackend {
         "files"
     }
 
-    fn create<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        self.write(id, record, WriteIf::Absent)
+    fn create<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        self.write(id, record, WriteIf::Absent, now)
     }
 
     fn load<'a>(
@@ -281,8 +287,13 @@ impl Backend for FileBackend {
         self.run(move |dir| dir.load(&id, now, max))
     }
 
-    fn update<'a>(&'a self, id: &'a SessionId, record: &'a Record) -> BoxFuture<'a, Result<bool>> {
-        self.write(id, record, WriteIf::Present)
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        self.write(id, record, WriteIf::Present, now)
     }
 
     fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
