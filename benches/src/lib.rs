@@ -1,6 +1,5 @@
 //! What the comparison benchmarks share: the sessions they seal, the peers
-//! and the raw floor they are measured against, a `redis-server` of their
-//! own, and the criterion settings (full or `QUICK=1`).
+//! and the raw floor they are measured against, and the criterion settings (full or `QUICK=1`).
 //!
 //! Everything here is checked before it is timed: every sealer must open
 //! what it sealed into an equal value (see `benches/compare/main.rs`).
@@ -8,7 +7,6 @@
 pub mod fixture;
 pub mod floor;
 pub mod peer;
-pub mod redis_server;
 pub mod run;
 
 /// Polls a future that is ready at once (the cookie store's are) without a

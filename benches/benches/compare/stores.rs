@@ -13,8 +13,8 @@ use sessions::codec::{Times, UnixTime};
 use sessions::store::{Record, Save, Store};
 use sessions::{FileStore, Key, RedisStore};
 use sessions_benches::fixture::{COOKIE_NAME, Profile, WEEK, stored_payload};
-use sessions_benches::redis_server::RedisServer;
 use sessions_benches::run::slow_group_settings;
+use sessions_tests::redis_server::RedisServer;
 use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
