@@ -44,7 +44,8 @@ pub(super) fn decode<T: DeserializeOwned>(bytes: &[u8], recursion: usize) -> Opt
     T::deserialize(&mut de).ok()
 }
 
-/// "Let ciborium do it": the only error of this path.
+/// "Let ciborium do it": the only error of the fast paths, both this
+/// decoder and the encoder in `ser.rs`.
 #[derive(Debug)]
 pub(super) struct GiveUp;
 
@@ -57,6 +58,12 @@ impl fmt::Display for GiveUp {
 impl std::error::Error for GiveUp {}
 
 impl de::Error for GiveUp {
+    fn custom<M: fmt::Display>(_msg: M) -> Self {
+        Self
+    }
+}
+
+impl serde::ser::Error for GiveUp {
     fn custom<M: fmt::Display>(_msg: M) -> Self {
         Self
     }

@@ -10,8 +10,6 @@
 //! encodes with ciborium, which also produces the error. So the wire
 //! format is ciborium's, byte for byte, whichever path wrote it.
 
-use std::fmt;
-
 use serde::ser::{self, Serialize};
 
 /// Encodes `value` into `out`: the length written, [`Stop::Full`] when it
@@ -48,23 +46,7 @@ pub(super) fn encode_vec<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) ->
     value.serialize(&mut Serializer(out)).ok()
 }
 
-/// "Let ciborium do it": the only error of this path.
-#[derive(Debug)]
-pub(super) struct GiveUp;
-
-impl fmt::Display for GiveUp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("left to ciborium")
-    }
-}
-
-impl std::error::Error for GiveUp {}
-
-impl ser::Error for GiveUp {
-    fn custom<M: fmt::Display>(_msg: M) -> Self {
-        Self
-    }
-}
+pub(super) use super::de::GiveUp;
 
 type Result<T = ()> = std::result::Result<T, GiveUp>;
 
