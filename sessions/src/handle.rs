@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use http::{HeaderValue, Response};
+use http::Response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,7 +14,7 @@ use crate::codec::UnixTime;
 use crate::error::Result;
 use crate::options::SessionConfig;
 use crate::registry::{ErasedSession, Registry};
-use crate::state::State;
+use crate::state::{SessionCookie, State};
 use crate::store::{BoxFuture, Store};
 
 /// A struct that is a session: what `#[derive(Session)]` implements.
@@ -516,18 +516,22 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
     /// ```
     pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
         let cookie = self.save_now().await?;
-        crate::http::append_cookies(res.headers_mut(), cookie.into_iter().collect());
+        let line = cookie.as_ref().map(crate::http::set_cookie).transpose()?;
+        crate::http::append_cookies(res.headers_mut(), line);
         Ok(())
     }
 
-    async fn save_now(&self) -> Result<Option<HeaderValue>> {
+    async fn save_now(&self) -> Result<Option<SessionCookie>> {
         let shared = &*self.shared;
         let Some(plan) = self.state().plan(&shared.config, UnixTime::now())? else {
             return Ok(None);
         };
-        let result = plan.run(&*shared.store, &shared.config).await?;
-        self.state().saved(plan.generation, result.loaded);
-        Ok(Some(result.cookie))
+        let done = plan.run(&*shared.store, &shared.config).await?;
+        self.state().saved(plan.generation, done.loaded);
+        Ok(Some(SessionCookie {
+            config: shared.config,
+            update: done.update,
+        }))
     }
 
     pub(crate) fn take_flash<F: crate::state::Flash>(
@@ -552,7 +556,7 @@ impl<T: Default + Serialize + Send + Sync + 'static> ErasedSession for Handle<T>
         self
     }
 
-    fn save(&self) -> BoxFuture<'_, Result<Option<HeaderValue>>> {
+    fn save(&self) -> BoxFuture<'_, Result<Option<SessionCookie>>> {
         Box::pin(self.save_now())
     }
 }

@@ -3,6 +3,7 @@
 
 use std::task::{Context, Poll};
 
+use http::header::{SET_COOKIE, VARY};
 use http::{Request, Response, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -12,12 +13,14 @@ use crate::store::{BoxFuture, Store};
 
 /// Tower layer for sessions.
 ///
-/// Every request gets a fresh [`Registry`](crate::Registry); after the
+/// Every request gets a fresh, empty set of sessions; after the
 /// inner service answers, every session it changed is saved, one
 /// `Set-Cookie` line each, with `Vary: Cookie`. When saving fails (a store
 /// is down, a cookie is too large) the error is logged and the response is
 /// replaced by an empty `500 Internal Server Error`: a response that looks
-/// successful but lost its session would be worse.
+/// successful but lost its session would be worse. The `500` still carries
+/// the `Set-Cookie` lines of the sessions that did save, so a completed
+/// renew or destroy is never undone by the error.
 ///
 /// ```
 /// use sessions::{CookieStore, Key, SessionLayer};
@@ -154,17 +157,32 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let registry = self.sessions.attach(&mut req);
+        let registry = self.sessions.attach_registry(&mut req);
         let response = self.inner.call(req);
         Box::pin(async move {
             let mut res = response.await?;
-            if let Err(error) = registry.save(&mut res).await {
-                tracing::error!(%error, "saving sessions failed");
-                let mut failed = Response::new(ResBody::default());
-                *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                return Ok(failed);
+            match registry.save(&mut res).await {
+                Ok(()) => Ok(res),
+                Err(error) => {
+                    tracing::error!(%error, "saving sessions failed");
+                    Ok(failed_response(&res))
+                }
             }
-            Ok(res)
         })
     }
+}
+
+/// The empty `500` that replaces a response whose sessions did not all
+/// save. It keeps the `Set-Cookie` lines of the sessions that did: a renew
+/// or destroy that reached the store must reach the browser too, or the
+/// browser would keep a cookie that no longer leads anywhere.
+fn failed_response<B: Default>(res: &Response<B>) -> Response<B> {
+    let mut failed = Response::new(B::default());
+    *failed.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    for name in [SET_COOKIE, VARY] {
+        for value in res.headers().get_all(&name) {
+            failed.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    failed
 }

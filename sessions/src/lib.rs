@@ -77,7 +77,7 @@ pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};
 pub use map::MapSession;
 pub use options::{DEFAULT_MAX_AGE, SameSite, SessionConfig};
-pub use registry::{DEFAULT_MAP_CONFIG, Registry, Sessions, save};
+pub use registry::{DEFAULT_MAP_CONFIG, Sessions, save};
 pub use sessions_derive::Session;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;

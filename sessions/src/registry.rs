@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::HeaderValue;
 use http::Response;
 
 use crate::error::{Error, Result, SaveErrors};
 use crate::options::SessionConfig;
+use crate::state::SessionCookie;
 use crate::store::{BoxFuture, Store};
 
 /// The stores an application uses: one default and any number of named
@@ -21,12 +21,17 @@ use crate::store::{BoxFuture, Store};
 /// ```
 /// use sessions::{CookieStore, Key, Sessions};
 ///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let key = Key::generate();
 /// let sessions = Sessions::new(CookieStore::new(key.clone()))
 ///     .with_store("signed", CookieStore::signed(key));
 /// let mut req = http::Request::new(());
-/// let registry = sessions.attach(&mut req);
-/// assert!(registry.is_empty());
+/// sessions.attach(&mut req);
+/// // ... the handler loads and changes sessions ...
+/// let mut res = http::Response::new(());
+/// sessions::save(&req, &mut res).await?;
+/// assert!(res.headers().is_empty()); // nothing was loaded: nothing to say
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Sessions {
@@ -124,16 +129,28 @@ impl Sessions {
         self.stores.named.contains_key(name)
     }
 
-    /// Puts a fresh registry into the request's extensions and returns a
-    /// handle to it; keep it to [`save`](Registry::save) the response.
+    /// Puts a fresh, empty set of sessions into the request's extensions:
+    /// call it before the handler, and [`save`](crate::save) after it.
     ///
     /// ```
-    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
+    /// use sessions::{CookieStore, Error, Key, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let mut res = http::Response::new(());
+    /// let stray = http::Request::new(());
+    /// assert!(matches!(sessions::save(&stray, &mut res).await, Err(Error::MissingRegistry)));
+    ///
     /// let mut req = http::Request::new(());
-    /// s.attach(&mut req);
-    /// assert!(req.extensions().get::<sessions::Registry>().is_some());
+    /// Sessions::new(CookieStore::new(Key::generate())).attach(&mut req);
+    /// assert!(sessions::save(&req, &mut res).await.is_ok());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
-    pub fn attach<B>(&self, req: &mut http::Request<B>) -> Registry {
+    pub fn attach<B>(&self, req: &mut http::Request<B>) {
+        self.attach_registry(req);
+    }
+
+    /// [`attach`](Self::attach), keeping the registry to save from.
+    pub(crate) fn attach_registry<B>(&self, req: &mut http::Request<B>) -> Registry {
         let registry = Registry::new(self.clone());
         req.extensions_mut().insert(registry.clone());
         registry
@@ -170,8 +187,8 @@ impl fmt::Debug for Sessions {
 /// A session as the registry sees it: type-erased, savable.
 pub(crate) trait ErasedSession: Send + Sync {
     fn as_any(&self) -> &dyn Any;
-    /// Saves if needed; `Some` is the `Set-Cookie` to send.
-    fn save(&self) -> BoxFuture<'_, Result<Option<HeaderValue>>>;
+    /// Saves if needed; `Some` is what the browser must be told.
+    fn save(&self) -> BoxFuture<'_, Result<Option<SessionCookie>>>;
 }
 
 struct Entry {
@@ -183,30 +200,10 @@ struct Entry {
 /// The sessions of one request, in the order they were loaded.
 ///
 /// It lives in the request's extensions; every `load` goes through it, so
-/// loading the same session twice in a request gives the same state.
-///
-/// ```
-/// # use serde::{Deserialize, Serialize};
-/// use sessions::{CookieStore, Error, Handle, Key, MapSession, SessionConfig, Sessions};
-/// # use sessions::SessionData;
-/// # #[derive(Default, Serialize, Deserialize)]
-/// # struct Visits { count: u32 }
-/// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
-///
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
-/// let mut req = http::Request::new(());
-/// let registry = sessions.attach(&mut req);
-///
-/// Handle::<Visits>::load(&req).await?; // the cookie "visits"
-/// assert!(!registry.is_empty());
-/// // One cookie name, one session type per request.
-/// let err = MapSession::load(&req, SessionConfig::new("visits")).await.unwrap_err();
-/// assert!(matches!(err, Error::NameConflict { name: "visits" }));
-/// # Ok::<(), sessions::Error>(()) }).unwrap();
-/// ```
+/// loading the same session twice in a request gives the same state, and
+/// one cookie name holds one session type.
 #[derive(Clone)]
-pub struct Registry {
+pub(crate) struct Registry {
     inner: Arc<RegistryInner>,
 }
 
@@ -226,27 +223,11 @@ impl Registry {
     }
 
     /// The registry attached to a request, or [`Error::MissingRegistry`].
-    ///
-    /// ```
-    /// let req = http::Request::new(());
-    /// assert!(matches!(sessions::Registry::of(req.extensions()), Err(sessions::Error::MissingRegistry)));
-    /// ```
-    pub fn of(extensions: &http::Extensions) -> Result<Self> {
+    pub(crate) fn of(extensions: &http::Extensions) -> Result<Self> {
         extensions
             .get::<Self>()
             .cloned()
             .ok_or(Error::MissingRegistry)
-    }
-
-    /// Whether no session was loaded in this request.
-    ///
-    /// ```
-    /// let s = sessions::Sessions::new(sessions::CookieStore::new(sessions::Key::generate()));
-    /// assert!(s.attach(&mut http::Request::new(())).is_empty());
-    /// ```
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.entries().is_empty()
     }
 
     pub(crate) fn sessions(&self) -> &Sessions {
@@ -287,24 +268,7 @@ impl Registry {
     /// line per saved cookie and `Vary: Cookie` when any session was
     /// loaded. Every failure is reported, not only the first; cookies of the
     /// sessions that did save are still appended.
-    ///
-    /// ```
-    /// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
-    ///
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// let sessions = Sessions::new(CookieStore::new(Key::generate()));
-    /// let mut req = http::Request::new(());
-    /// let registry = sessions.attach(&mut req);
-    /// MapSession::load(&req, SessionConfig::new("a")).await?.insert("k", &1)?;
-    /// MapSession::load(&req, SessionConfig::new("b")).await?; // unchanged
-    ///
-    /// let mut res = http::Response::new(());
-    /// registry.save(&mut res).await?;
-    /// assert_eq!(res.headers().get_all("set-cookie").iter().count(), 1);
-    /// assert_eq!(res.headers()["vary"], "Cookie");
-    /// # Ok::<(), sessions::Error>(()) }).unwrap();
-    /// ```
-    pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
+    pub(crate) async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
         let sessions: Vec<_> = self
             .entries()
             .iter()
@@ -313,15 +277,19 @@ impl Registry {
         if sessions.is_empty() {
             return Ok(());
         }
-        let mut cookies = Vec::new();
+        let mut lines = Vec::new();
         let mut failures = Vec::new();
         for (name, session) in sessions {
-            match session.save().await {
-                Ok(cookie) => cookies.extend(cookie),
+            match session
+                .save()
+                .await
+                .and_then(|cookie| cookie.as_ref().map(crate::http::set_cookie).transpose())
+            {
+                Ok(line) => lines.extend(line),
                 Err(error) => failures.push((name, error)),
             }
         }
-        crate::http::append_cookies(res.headers_mut(), cookies);
+        crate::http::append_cookies(res.headers_mut(), lines);
         if failures.is_empty() {
             Ok(())
         } else {
@@ -350,20 +318,25 @@ impl fmt::Debug for Registry {
 /// Saves every changed session of `req` into `res`: the batch save of
 /// gorilla's `sessions.Save`, for plain hyper services.
 ///
+/// Sessions are saved in the order they were loaded, each cookie on its own
+/// `Set-Cookie` line, and `Vary: Cookie` is added when any session was
+/// loaded. Every failure is reported, not only the first; the cookies of
+/// the sessions that did save are still appended.
+///
 /// ```
-/// use sessions::{CookieStore, Error, Key, Sessions};
+/// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let mut res = http::Response::new(());
-/// // A request that never went through `attach`:
-/// let stray = http::Request::new(());
-/// assert!(matches!(sessions::save(&stray, &mut res).await, Err(Error::MissingRegistry)));
-///
-/// // One that did, but whose handler loaded no session: the response is untouched.
+/// let sessions = Sessions::new(CookieStore::new(Key::generate()));
 /// let mut req = http::Request::new(());
-/// Sessions::new(CookieStore::new(Key::generate())).attach(&mut req);
+/// sessions.attach(&mut req);
+/// MapSession::load(&req, SessionConfig::new("a")).await?.insert("k", &1)?;
+/// MapSession::load(&req, SessionConfig::new("b")).await?; // unchanged
+///
+/// let mut res = http::Response::new(());
 /// sessions::save(&req, &mut res).await?;
-/// assert!(res.headers().is_empty());
+/// assert_eq!(res.headers().get_all("set-cookie").iter().count(), 1);
+/// assert_eq!(res.headers()["vary"], "Cookie");
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 pub async fn save<B, R>(req: &http::Request<B>, res: &mut Response<R>) -> Result<()> {

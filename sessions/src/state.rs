@@ -1,6 +1,5 @@
 //! The state of one session in one request: data, dirty tracking, expiry.
 
-use http::HeaderValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -245,24 +244,48 @@ enum Action {
     },
 }
 
+/// What the browser must be told after a save: the session core decides
+/// it, the HTTP glue writes it as a `Set-Cookie` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum CookieUpdate {
+    /// Send `value`. A persistent cookie lives for the configured max age
+    /// counted from `now`; otherwise it ends with the browser session.
+    Set {
+        value: String,
+        persistent: bool,
+        now: UnixTime,
+    },
+    /// Make the browser forget the cookie.
+    Remove,
+}
+
+/// A session's cookie update, with the configuration that names and scopes
+/// the cookie.
+#[derive(Clone, Debug)]
+pub(crate) struct SessionCookie {
+    pub(crate) config: SessionConfig,
+    pub(crate) update: CookieUpdate,
+}
+
 /// What a finished save leaves behind.
 pub(crate) struct Done {
-    pub(crate) cookie: HeaderValue,
+    pub(crate) update: CookieUpdate,
     /// What a later save in the same request builds on.
     pub(crate) loaded: Option<Loaded>,
 }
 
 impl Plan {
     pub(crate) async fn run(&self, store: &dyn Store, config: &SessionConfig) -> Result<Done> {
+        let removed = Done {
+            update: CookieUpdate::Remove,
+            loaded: None,
+        };
         match &self.action {
             Action::Destroy => {
                 if let Some(previous) = &self.previous {
                     store.delete(config.name(), previous).await?;
                 }
-                Ok(Done {
-                    cookie: crate::http::removal_cookie(config),
-                    loaded: None,
-                })
+                Ok(removed)
             }
             Action::Write {
                 payload,
@@ -278,21 +301,18 @@ impl Plan {
                     previous: self.previous.as_ref(),
                     renew: *renew,
                 };
-                match store.save(save).await? {
-                    Some(saved) => {
-                        let cookie =
-                            crate::http::set_cookie(config, &saved.value, *persistent, *now)?;
-                        Ok(Done {
-                            cookie,
-                            loaded: Some(saved.loaded),
-                        })
-                    }
+                Ok(match store.save(save).await? {
+                    Some(saved) => Done {
+                        update: CookieUpdate::Set {
+                            value: saved.value,
+                            persistent: *persistent,
+                            now: *now,
+                        },
+                        loaded: Some(saved.loaded),
+                    },
                     // Deleted by a concurrent request: follow suit.
-                    None => Ok(Done {
-                        cookie: crate::http::removal_cookie(config),
-                        loaded: None,
-                    }),
-                }
+                    None => removed,
+                })
             }
         }
     }

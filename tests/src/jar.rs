@@ -67,39 +67,23 @@ impl SetCookie {
     /// assert_eq!(gone.expires, Some(std::time::UNIX_EPOCH));
     /// ```
     pub fn parse(line: &str) -> Option<Self> {
-        let mut parts = line.split(';');
-        let (name, value) = parts.next()?.split_once('=')?;
-        let name = name.trim();
-        if name.is_empty() {
-            return None;
-        }
-        let mut cookie = Self {
-            name: name.to_owned(),
-            value: value.trim().to_owned(),
-            path: None,
-            domain: None,
-            max_age: None,
-            expires: None,
-            secure: false,
-            http_only: false,
-            same_site: None,
+        let parsed = cookie::Cookie::parse(line).ok()?;
+        Some(Self {
+            name: parsed.name().to_owned(),
+            value: parsed.value().to_owned(),
+            // A path that is not absolute is ignored (RFC 6265 §5.2.4).
+            path: parsed
+                .path()
+                .filter(|path| path.starts_with('/'))
+                .map(str::to_owned),
+            domain: parsed.domain().map(str::to_owned),
+            max_age: parsed.max_age().map(cookie::time::Duration::whole_seconds),
+            expires: parsed.expires_datetime().map(SystemTime::from),
+            secure: parsed.secure() == Some(true),
+            http_only: parsed.http_only() == Some(true),
+            same_site: parsed.same_site().map(|same_site| same_site.to_string()),
             line: line.to_owned(),
-        };
-        for attribute in parts {
-            let (key, val) = attribute.split_once('=').unwrap_or((attribute, ""));
-            let val = val.trim();
-            match key.trim().to_ascii_lowercase().as_str() {
-                "path" if val.starts_with('/') => cookie.path = Some(val.to_owned()),
-                "domain" if !val.is_empty() => cookie.domain = Some(val.to_owned()),
-                "max-age" => cookie.max_age = val.parse().ok().or(cookie.max_age),
-                "expires" => cookie.expires = parse_http_date(val).or(cookie.expires),
-                "secure" => cookie.secure = true,
-                "httponly" => cookie.http_only = true,
-                "samesite" => cookie.same_site = Some(val.to_owned()),
-                _ => {}
-            }
-        }
-        Some(cookie)
+        })
     }
 
     /// Whether the cookie outlives the browser session (`Max-Age` or
@@ -293,63 +277,18 @@ fn path_matches(request_path: &str, cookie_path: &str) -> bool {
             && (cookie_path.ends_with('/') || path[cookie_path.len()..].starts_with('/')))
 }
 
-/// Parses an IMF-fixdate (`Thu, 01 Jan 1970 00:00:00 GMT`), the only date
-/// format servers are allowed to send (RFC 9110 §5.6.7).
-fn parse_http_date(text: &str) -> Option<SystemTime> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let (_weekday, rest) = text.split_once(", ")?;
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = fields[..] else {
-        return None;
-    };
-    let month = MONTHS.iter().position(|m| *m == month)?;
-    let [hour, minute, second] = time.split(':').collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let days = days_from_civil(year.parse().ok()?, month + 1, day.parse().ok()?);
-    let secs = days * 86_400
-        + hour.parse::<i64>().ok()? * 3_600
-        + minute.parse::<i64>().ok()? * 60
-        + second.parse::<i64>().ok()?;
-    let secs = u64::try_from(secs).ok()?;
-    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(secs))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(year: i64, month: usize, day: i64) -> i64 {
-    let month = i64::try_from(month).unwrap_or(1);
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let shifted_month = (month + 9) % 12;
-    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn http_dates_parse() {
-        let at = |secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+    fn expires_dates_parse() {
+        let line = "a=1; Expires=Sun, 06 Nov 1994 08:49:37 GMT";
+        let expires = SetCookie::parse(line).unwrap().expires;
         assert_eq!(
-            parse_http_date("Thu, 01 Jan 1970 00:01:00 GMT"),
-            Some(at(60))
+            expires,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777))
         );
-        assert_eq!(
-            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(at(784_111_777))
-        );
-        assert_eq!(
-            parse_http_date("Thu, 29 Feb 2024 12:00:00 GMT"),
-            Some(at(1_709_208_000))
-        );
-        assert_eq!(parse_http_date("yesterday"), None);
     }
 
     #[test]

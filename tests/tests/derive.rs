@@ -50,7 +50,7 @@ impl Exchange {
             builder = builder.header(http::header::COOKIE, cookie);
         }
         let mut req = builder.body(()).expect("a valid request");
-        let _registry = sessions.attach(&mut req);
+        sessions.attach(&mut req);
         Self { req }
     }
 
@@ -175,7 +175,7 @@ async fn attributes_reach_the_cookie() {
 async fn loads_in_one_request_share_state() {
     let sessions = sessions();
     let mut req = http::Request::new(());
-    let _registry = sessions.attach(&mut req);
+    sessions.attach(&mut req);
     let a = UserSession::load(&req).await.unwrap();
     let (parts, ()) = req.into_parts();
     let b = UserSession::load_parts(&parts).await.unwrap();
@@ -193,7 +193,7 @@ async fn loads_in_one_request_share_state() {
 async fn debug_never_shows_the_data() {
     let sessions = sessions();
     let mut req = http::Request::new(());
-    let _registry = sessions.attach(&mut req);
+    sessions.attach(&mut req);
     let user = UserSession::load(&req).await.unwrap();
     user.set_theme("hunter2-theme".to_owned());
     user.push_notices("hunter2-notice".to_owned());

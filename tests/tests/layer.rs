@@ -349,6 +349,43 @@ async fn a_cookie_header_with_non_ascii_bytes_still_yields_the_session() {
 }
 
 #[tokio::test]
+async fn a_name_padded_with_unicode_whitespace_is_another_cookie() {
+    let server = start(&Key::generate()).await;
+    let mut browser = Client::new(server.addr());
+    let good = login(&mut browser, "alice").await;
+
+    // The attack: a sibling subdomain plants a valid session under a name
+    // that differs from ours only by Unicode whitespace (browsers keep it
+    // as another cookie and send it back as it is). It must not be read as
+    // `user`: only space and tab are optional whitespace in `Cookie`.
+    for name in [
+        "\u{2000}user",
+        "user\u{a0}",
+        "\u{feff}user",
+        "\u{3000}user",
+        "USER",
+    ] {
+        let mut req = request(Method::GET, "/whoami", Bytes::new());
+        let line = format!("{name}={good}");
+        let value = HeaderValue::from_bytes(line.as_bytes()).expect("obs-text is allowed");
+        req.headers_mut().append(COOKIE, value);
+        let reply = Client::new(server.addr()).send(req).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        assert!(
+            reply.has_line("user: anonymous"),
+            "{name:?}: {}",
+            reply.body
+        );
+    }
+    let mut req = request(Method::GET, "/whoami", Bytes::new());
+    let value = HeaderValue::from_str(&format!(" \tuser \t= {good} ")).expect("ASCII");
+    req.headers_mut().append(COOKIE, value);
+    let reply = Client::new(server.addr()).send(req).await;
+    assert!(reply.has_line("user: alice"), "{}", reply.body);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn an_unregistered_store_is_a_typed_error_naming_it() {
     let server = start(&Key::generate()).await;
     let reply = Client::new(server.addr()).get("/missing").await;
@@ -448,13 +485,18 @@ async fn a_named_store_round_trips() {
 }
 
 #[tokio::test]
-async fn a_failed_save_turns_the_response_into_a_500() {
+async fn a_failed_save_is_a_500_that_keeps_the_cookies_that_saved() {
     let server = start(&Key::generate()).await;
     let mut browser = Client::new(server.addr());
     let reply = browser.get("/too-big").await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{reply:?}");
     assert_eq!(reply.body, "");
-    assert!(browser.jar().names().is_empty(), "{reply:?}");
+    // `user` saved before `big` failed: its cookie must reach the browser,
+    // or a renew or destroy that reached the store would be undone.
+    assert_eq!(browser.jar().names(), ["user"], "{reply:?}");
+    assert_eq!(reply.vary_cookie_count(), 1, "{reply:?}");
+    let whoami = browser.get("/whoami").await;
+    assert!(whoami.body.contains("alice"), "{}", whoami.body);
     server.shutdown().await;
 }
 

@@ -70,7 +70,9 @@ struct Prefs {
     /// `"light"` or `"dark"`; empty until the visitor picks one.
     theme: String,
     /// Notices that must survive the end of the `user` session (the goodbye
-    /// after logout): a destroyed session cannot carry a flash.
+    /// after logout). Kept here so that logout sends a plain removal of
+    /// `user`, rather than a new anonymous `user` session made only to
+    /// carry the goodbye.
     #[session(flash)]
     notices: Vec<String>,
 }
@@ -238,8 +240,9 @@ async fn logout(req: &Request<Incoming>) -> Result<Response<Body>, Failure> {
         Some(name) => format!("Goodbye, {name}"),
         None => "You were not logged in".to_owned(),
     };
-    // `destroy` must be the last change to `user`: a later setter would
-    // cancel it and save the old data. The goodbye goes to `prefs`.
+    // A change to `user` after `destroy` would not bring the old data back:
+    // it would start a new, empty session under a new id. The goodbye goes
+    // to `prefs` instead, so `user` is simply removed.
     user.destroy();
     prefs.push_notices(goodbye);
     Ok(see_other("/"))
