@@ -62,7 +62,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let sessions = SessionLayer::new(CookieStore::new(sessions_examples::env::session_key(
         "axum",
     )?))
-    .with_map_config(DEFAULT_MAP_CONFIG.with_secure(false));
+    .with_map_config(DEFAULT_MAP_CONFIG.with_secure(false))?;
     let app = Router::new()
         .route("/", get(index))
         .route("/login", post(login))

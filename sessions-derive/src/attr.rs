@@ -365,16 +365,29 @@ fn parse_seconds(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<u64>) -> syn
         cx.error_spanned_by(lit, msg);
         return Ok(());
     }
+    let (max, why) = max_seconds(key);
     match lit.base10_parse::<u64>() {
         Ok(0) => cx.error_spanned_by(
             lit,
             format!("expected a positive number of seconds for `{key}`, found 0"),
         ),
-        Ok(seconds) => attr.set(cx, meta, lit.span(), seconds),
-        Err(_) => cx.error_spanned_by(
+        Ok(seconds) if seconds <= max => attr.set(cx, meta, lit.span(), seconds),
+        Ok(_) | Err(_) => cx.error_spanned_by(
             lit,
-            format!("expected at most u64::MAX seconds for `{key}`"),
+            format!("expected at most {max} seconds for `{key}` ({why})"),
         ),
     }
     Ok(())
+}
+
+/// The bounds of `sessions::SessionConfig::check`, which the runtime applies
+/// to configurations built by hand: `max_age` at most 400 days (browsers cap
+/// cookie lifetimes there), timeouts at most 100 years.
+fn max_seconds(key: &str) -> (u64, &'static str) {
+    const DAY: u64 = 86_400;
+    if key == "max_age" {
+        (400 * DAY, "400 days, where browsers cap cookie lifetimes")
+    } else {
+        (36_525 * DAY, "100 years")
+    }
 }

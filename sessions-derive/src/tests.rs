@@ -217,7 +217,7 @@ fn duplicates_are_reported_on_the_second() {
 
 #[test]
 fn attribute_value_errors() {
-    let cases: [(DeriveInput, &str); 12] = [
+    let cases: [(DeriveInput, &str); 13] = [
         (
             syn::parse_quote!(
                 #[session(max_age = -5)]
@@ -244,7 +244,14 @@ fn attribute_value_errors() {
                 #[session(max_age = 18446744073709551616)]
                 struct A {}
             ),
-            "at most u64::MAX",
+            "expected at most 34560000 seconds for `max_age` (400 days",
+        ),
+        (
+            syn::parse_quote!(
+                #[session(absolute_timeout = 3155760001)]
+                struct A {}
+            ),
+            "expected at most 3155760000 seconds for `absolute_timeout` (100 years)",
         ),
         (
             syn::parse_quote!(

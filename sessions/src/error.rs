@@ -53,6 +53,18 @@ pub enum Error {
         min: usize,
     },
 
+    /// A key, or the secret it is derived from, is one byte repeated (all
+    /// zeros, say): a placeholder, never a secret.
+    ///
+    /// ```
+    /// use sessions::{Error, Key};
+    /// assert!(matches!(Key::derive_from(&[0; 64]), Err(Error::RepeatedByteSecret)));
+    /// let zeros = "A".repeat(43); // the text form of 32 zero bytes
+    /// assert!(matches!(zeros.parse::<Key>(), Err(Error::RepeatedByteSecret)));
+    /// ```
+    #[error("secret is one byte repeated, which is no secret")]
+    RepeatedByteSecret,
+
     /// Text given to [`Key`](crate::Key)'s `FromStr` is not a key.
     #[error("not a key: expected {expected} base64url characters")]
     InvalidKeyText {
@@ -107,6 +119,17 @@ pub enum Error {
     /// broke the decoder's depth or size limits.
     #[error("payload could not be decoded")]
     Decode(#[source] BoxError),
+
+    /// A [`SessionConfig`](crate::SessionConfig) built at run time breaks
+    /// a rule of session cookies.
+    ///
+    /// ```
+    /// use sessions::{ConfigError, Error, SessionConfig};
+    /// let err = Error::from(SessionConfig::new("a b").check().unwrap_err());
+    /// assert!(matches!(err, Error::InvalidConfig(ConfigError::InvalidName)));
+    /// ```
+    #[error(transparent)]
+    InvalidConfig(#[from] crate::options::ConfigError),
 
     /// A request reached session code without a registry: the service is
     /// not wrapped in [`SessionLayer`](crate::SessionLayer) and nobody

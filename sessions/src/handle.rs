@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -32,8 +33,19 @@ use crate::store::{BoxFuture, Store};
 /// assert_eq!(Cart::CONFIG.name(), "cart");
 /// ```
 pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// The cookie and expiry options of this session type.
+    /// The cookie and expiry options of this session type. They are checked
+    /// when the program compiles: a configuration that breaks a rule of
+    /// [`SessionConfig::check`] is a compile error where the session is
+    /// loaded.
     const CONFIG: SessionConfig;
+}
+
+/// `T::CONFIG`, checked at compile time: naming this constant makes the
+/// compiler evaluate it, and a broken rule fails the build with its message.
+struct Checked<T>(PhantomData<T>);
+
+impl<T: SessionData> Checked<T> {
+    const CONFIG: SessionConfig = T::CONFIG.checked();
 }
 
 /// One session of one request, typed by its data `T`.
@@ -116,7 +128,7 @@ impl<T: SessionData> Handle<T> {
     pub fn load<B>(
         req: &http::Request<B>,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T, B> {
-        load_with_config(req.extensions(), req.headers(), T::CONFIG)
+        load_with_config(req.extensions(), req.headers(), Checked::<T>::CONFIG)
     }
 
     /// [`load`](Self::load) from request parts (for extractors).
@@ -143,7 +155,7 @@ impl<T: SessionData> Handle<T> {
     pub fn load_parts(
         parts: &http::request::Parts,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T> {
-        load_with_config(&parts.extensions, &parts.headers, T::CONFIG)
+        load_with_config(&parts.extensions, &parts.headers, Checked::<T>::CONFIG)
     }
 }
 
@@ -160,6 +172,7 @@ where
     let registry = Registry::of(extensions);
     let candidates = crate::http::cookie_values(headers, config.name());
     async move {
+        config.check()?;
         let registry = registry?;
         if let Some(found) = registry.find::<Handle<T>>(config.name())? {
             return Ok(found);

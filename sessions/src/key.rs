@@ -37,7 +37,8 @@ pub const KEY_LEN: usize = 32;
 /// ```
 /// use sessions::{Error, Key, MIN_SECRET_LEN};
 ///
-/// assert!(Key::derive_from(&[7; MIN_SECRET_LEN]).is_ok());
+/// assert!(Key::derive_from(&[7; MIN_SECRET_LEN]).is_err()); // one byte repeated
+/// assert!(Key::derive_from(b"thirty-two bytes of real entropy").is_ok());
 /// let err = Key::derive_from(&[7; MIN_SECRET_LEN - 1]).unwrap_err();
 /// assert!(matches!(err, Error::WeakSecret { min: MIN_SECRET_LEN, .. }));
 /// ```
@@ -139,7 +140,8 @@ impl Key {
     /// Derives a key from a long secret (a passphrase from configuration,
     /// say) with HKDF-SHA256. The same secret always gives the same key.
     ///
-    /// A secret shorter than 32 bytes is [`Error::WeakSecret`].
+    /// A secret shorter than 32 bytes is [`Error::WeakSecret`]; one byte
+    /// repeated is [`Error::RepeatedByteSecret`].
     ///
     /// ```
     /// use sessions::Key;
@@ -156,6 +158,7 @@ impl Key {
                 min: MIN_SECRET_LEN,
             });
         }
+        refuse_repeated_byte(secret)?;
         let hkdf = Hkdf::<Sha256>::new(Some(SALT_DERIVE_FROM), secret);
         Ok(Self::from_secret(expand(&hkdf, b"sessions v1 master")))
     }
@@ -206,6 +209,17 @@ impl Key {
     }
 }
 
+/// A secret of one repeated byte (all zeros from an unset variable, a
+/// placeholder of `x`s) is refused wherever a key is made from given bytes.
+fn refuse_repeated_byte(secret: &[u8]) -> Result<()> {
+    match secret.split_first() {
+        Some((first, rest)) if rest.iter().all(|byte| byte == first) => {
+            Err(Error::RepeatedByteSecret)
+        }
+        _ => Ok(()),
+    }
+}
+
 fn expand<const N: usize>(hkdf: &Hkdf<Sha256>, label: &[u8]) -> [u8; N] {
     let mut out = [0u8; N];
     hkdf.expand(label, &mut out)
@@ -228,7 +242,10 @@ impl FromStr for Key {
         }
         let mut secret = [0u8; KEY_LEN];
         match URL_SAFE_NO_PAD.decode_slice(text, &mut secret) {
-            Ok(KEY_LEN) => Ok(Self::from_secret(secret)),
+            Ok(KEY_LEN) => {
+                refuse_repeated_byte(&secret)?;
+                Ok(Self::from_secret(secret))
+            }
             _ => Err(invalid()),
         }
     }
@@ -354,7 +371,7 @@ mod tests {
 
     #[test]
     fn derived_keys_are_distinct() {
-        let key = Key::derive_from(&[7u8; 32]).unwrap();
+        let key = Key::derive_from(b"a secret of thirty-two bytes, ok").unwrap();
         let hkdf = Hkdf::<Sha256>::new(None, &key.0.secret);
         let enc: [u8; 32] = expand(&hkdf, LABEL_ENCRYPTION);
         let sig: [u8; 32] = expand(&hkdf, LABEL_SIGNING);
@@ -369,7 +386,24 @@ mod tests {
             let err = Key::derive_from(&vec![1u8; len]).unwrap_err();
             assert!(matches!(err, Error::WeakSecret { len: l, min: 32 } if l == len));
         }
-        assert!(Key::derive_from(&[1u8; MIN_SECRET_LEN]).is_ok());
+        let mut secret = [1u8; MIN_SECRET_LEN];
+        assert!(matches!(
+            Key::derive_from(&secret),
+            Err(Error::RepeatedByteSecret)
+        ));
+        secret[MIN_SECRET_LEN - 1] = 2;
+        assert!(Key::derive_from(&secret).is_ok());
+    }
+
+    #[test]
+    fn repeated_byte_keys_do_not_parse() {
+        for byte in [0u8, 1, 0xff] {
+            let text = URL_SAFE_NO_PAD.encode([byte; KEY_LEN]);
+            assert!(matches!(
+                text.parse::<Key>(),
+                Err(Error::RepeatedByteSecret)
+            ));
+        }
     }
 
     #[test]

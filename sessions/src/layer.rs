@@ -65,12 +65,13 @@ impl SessionLayer {
     /// ```
     /// use sessions::{CookieStore, Key, SessionConfig, SessionLayer};
     /// let layer = SessionLayer::new(CookieStore::new(Key::generate()))
-    ///     .with_map_config(SessionConfig::new("flash"));
+    ///     .with_map_config(SessionConfig::new("flash"))?;
     /// assert_eq!(layer.sessions().map_config().name(), "flash");
+    /// assert!(layer.with_map_config(SessionConfig::new("no spaces")).is_err());
+    /// # Ok::<(), sessions::Error>(())
     /// ```
-    #[must_use]
-    pub fn with_map_config(self, config: crate::SessionConfig) -> Self {
-        Self::from(self.sessions.with_map_config(config))
+    pub fn with_map_config(self, config: crate::SessionConfig) -> crate::Result<Self> {
+        self.sessions.with_map_config(config).map(Self::from)
     }
 
     /// The stores this layer uses.

@@ -76,7 +76,9 @@ pub use http::MAX_SET_COOKIE_LEN;
 pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};
 pub use map::MapSession;
-pub use options::{DEFAULT_MAX_AGE, SameSite, SessionConfig};
+pub use options::{
+    ConfigError, DEFAULT_MAX_AGE, MAX_MAX_AGE, MAX_TIMEOUT, SameSite, SessionConfig,
+};
 pub use registry::{DEFAULT_MAP_CONFIG, Sessions, save};
 pub use sessions_derive::Session;
 #[cfg(feature = "redis")]

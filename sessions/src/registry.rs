@@ -93,18 +93,24 @@ impl Sessions {
     }
 
     /// The configuration of the [`MapSession`](crate::MapSession) that
-    /// framework extractors load.
+    /// framework extractors load. A configuration that breaks a rule of
+    /// [`SessionConfig::check`] is refused here, not at the first request.
     ///
     /// ```
-    /// use sessions::{CookieStore, Key, SessionConfig, Sessions};
+    /// use sessions::{ConfigError, CookieStore, Error, Key, SessionConfig, Sessions};
     /// let s = Sessions::new(CookieStore::new(Key::generate()))
-    ///     .with_map_config(SessionConfig::new("flash"));
+    ///     .with_map_config(SessionConfig::new("flash"))?;
     /// assert_eq!(s.map_config().name(), "flash");
+    ///
+    /// let broken = SessionConfig::new("flash").with_path("/; Domain=evil.example");
+    /// let err = s.with_map_config(broken).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidConfig(ConfigError::InvalidPath)));
+    /// # Ok::<(), sessions::Error>(())
     /// ```
-    #[must_use]
-    pub fn with_map_config(mut self, config: SessionConfig) -> Self {
+    pub fn with_map_config(mut self, config: SessionConfig) -> Result<Self> {
+        config.check()?;
         Arc::make_mut(&mut self.stores).map_config = config;
-        self
+        Ok(self)
     }
 
     /// See [`with_map_config`](Self::with_map_config).

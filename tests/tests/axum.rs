@@ -55,6 +55,7 @@ fn layer() -> SessionLayer {
     SessionLayer::new(CookieStore::new(key.clone()))
         .with_store("memory", MemoryStore::new(key))
         .with_map_config(DEFAULT_MAP_CONFIG.with_secure(false))
+        .expect("the map config keeps every rule")
 }
 
 #[tokio::test]

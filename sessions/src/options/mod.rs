@@ -1,6 +1,10 @@
 //! Per-session-type configuration: the cookie's options and the expiry policy.
 
+mod rules;
+
 use std::time::Duration;
+
+pub use rules::{ConfigError, MAX_MAX_AGE, MAX_TIMEOUT};
 
 /// The `SameSite` attribute of a session cookie.
 ///
@@ -231,6 +235,64 @@ impl SessionConfig {
     pub const fn with_store(mut self, store: &'static str) -> Self {
         self.store = Some(store);
         self
+    }
+
+    /// Checks every rule a session cookie must keep; see [`ConfigError`].
+    /// Typed sessions are checked when they compile: a
+    /// [`SessionData::CONFIG`](crate::SessionData::CONFIG) that breaks a
+    /// rule is a compile error naming it. [`MapSession::load`] and
+    /// [`Sessions::with_map_config`] check theirs and return
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
+    ///
+    /// [`MapSession::load`]: crate::MapSession::load
+    /// [`Sessions::with_map_config`]: crate::Sessions::with_map_config
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::{ConfigError, SameSite, SessionConfig};
+    ///
+    /// assert!(SessionConfig::new("user").check().is_ok());
+    /// let none = SessionConfig::new("user").with_same_site(SameSite::None);
+    /// assert_eq!(none.with_secure(false).check(), Err(ConfigError::NeedsSecure));
+    /// let host = SessionConfig::new("__Host-sid").with_path("/app");
+    /// assert_eq!(host.check(), Err(ConfigError::HostPrefixScope));
+    /// // Browsers cap cookie lifetimes at 400 days: a longer max age is refused.
+    /// let long = SessionConfig::new("user").with_max_age(Duration::from_secs(401 * 86_400));
+    /// assert_eq!(long.check(), Err(ConfigError::MaxAgeOutOfRange));
+    /// assert_eq!(
+    ///     SessionConfig::new("user").with_max_age(Duration::MAX).check(),
+    ///     Err(ConfigError::MaxAgeOutOfRange)
+    /// );
+    /// ```
+    pub const fn check(&self) -> Result<(), ConfigError> {
+        rules::check(self)
+    }
+
+    /// This configuration, checked in a `const` context: one that breaks a
+    /// rule fails to compile with the rule's message. Outside a `const` it
+    /// panics instead; use [`check`](Self::check) there.
+    ///
+    /// ```
+    /// use sessions::SessionConfig;
+    /// const PREFS: SessionConfig = SessionConfig::new("prefs").with_path("/app").checked();
+    /// assert_eq!(PREFS.path(), "/app");
+    /// ```
+    ///
+    /// ```compile_fail
+    /// use sessions::SessionConfig;
+    /// // error: invalid session config: the cookie path must start with `/` ...
+    /// const BAD: SessionConfig = SessionConfig::new("user").with_path("/; Domain=evil").checked();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When a rule is broken; in a `const` that is a compile error.
+    #[must_use]
+    pub const fn checked(self) -> Self {
+        match rules::check(&self) {
+            Ok(()) => self,
+            Err(error) => panic!("{}", error.message()),
+        }
     }
 
     getters! {
