@@ -1,9 +1,18 @@
 //! Code generation, and the pipeline that leads to it.
 //!
-//! Hygiene rules for everything below: every path is absolute (`::core::...`,
-//! `::sessions::...`) so user items named `Option` or `Result` cannot capture it, every
-//! item but the session type sits inside `const _: () = { ... };`, and every public item
-//! has a doc so user crates under `#![deny(missing_docs)]` compile.
+//! Hygiene rules for everything below:
+//!
+//! - every path is absolute (`::core::...`, `::sessions::...`) and every trait method is
+//!   called through its trait, so user items named `Option` or `Result`, or a module
+//!   without the prelude, cannot capture or break it;
+//! - every name the expansion introduces starts with `__Sessions` (generic parameters:
+//!   `__SessionsBody`, `__SessionsData`, `__SessionsOutput`) or `__sessions_` (helper
+//!   functions, parameters, closure parameters). A user type named `B` or `T` would be
+//!   shadowed by a generic parameter of that name, and a unit struct, constant or static
+//!   named `value` or `data` turns a binding of that name into a pattern or an error:
+//!   `Span::mixed_site()` does not help there, as it resolves items at the call site;
+//! - every item but the session type sits inside `const _: () = { ... };`;
+//! - every public item has a doc so user crates under `#![deny(missing_docs)]` compile.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -57,7 +66,7 @@ fn expand(input: &Input, accessors: &[Accessor]) -> TokenStream {
     }
 }
 
-/// `__session_with` and `__session_update`, each only if an accessor uses it (they are
+/// `__sessions_with` and `__sessions_update`, each only if an accessor uses it (they are
 /// not in an `#[automatically_derived]` impl, so an unused one would be dead code).
 ///
 /// They bound the data by `SessionData` alone. `Handle::with` and `Handle::update` bound
@@ -73,22 +82,30 @@ fn helpers(accessors: &[Accessor]) -> TokenStream {
     let with = reads.then(|| {
         quote! {
             #[inline]
-            fn __session_with<T: ::sessions::SessionData, R>(
-                handle: &::sessions::Handle<T>,
-                read: impl ::core::ops::FnOnce(&T) -> R,
-            ) -> R {
-                ::sessions::Handle::with(handle, read)
+            fn __sessions_with<__SessionsData, __SessionsOutput>(
+                __sessions_handle: &::sessions::Handle<__SessionsData>,
+                __sessions_read: impl ::core::ops::FnOnce(&__SessionsData) -> __SessionsOutput,
+            ) -> __SessionsOutput
+            where
+                __SessionsData: ::sessions::SessionData,
+            {
+                ::sessions::Handle::with(__sessions_handle, __sessions_read)
             }
         }
     });
     let update = writes.then(|| {
         quote! {
             #[inline]
-            fn __session_update<T: ::sessions::SessionData, R>(
-                handle: &::sessions::Handle<T>,
-                change: impl ::core::ops::FnOnce(&mut T) -> R,
-            ) -> R {
-                ::sessions::Handle::update(handle, change)
+            fn __sessions_update<__SessionsData, __SessionsOutput>(
+                __sessions_handle: &::sessions::Handle<__SessionsData>,
+                __sessions_change: impl ::core::ops::FnOnce(
+                    &mut __SessionsData,
+                ) -> __SessionsOutput,
+            ) -> __SessionsOutput
+            where
+                __SessionsData: ::sessions::SessionData,
+            {
+                ::sessions::Handle::update(__sessions_handle, __sessions_change)
             }
         }
     });
@@ -175,8 +192,8 @@ pub(crate) fn trait_impls(input: &Input, generics: &Generics) -> TokenStream {
         #[automatically_derived]
         impl #impl_generics ::core::convert::From<#handle> for #session #ty_generics #where_clause {
             #[inline]
-            fn from(handle: #handle) -> Self {
-                Self(handle)
+            fn from(__sessions_handle: #handle) -> Self {
+                Self(__sessions_handle)
             }
         }
 
@@ -201,8 +218,8 @@ pub(crate) fn trait_impls(input: &Input, generics: &Generics) -> TokenStream {
         // The handle's `Debug` shows the session's metadata, never its data.
         #[automatically_derived]
         impl #impl_generics ::core::fmt::Debug for #session #ty_generics #where_clause {
-            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                ::core::fmt::Debug::fmt(&self.0, f)
+            fn fmt(&self, __sessions_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.0, __sessions_f)
             }
         }
     }
@@ -236,8 +253,8 @@ pub(crate) fn inherent_impl(
         (pending.clone(), pending)
     } else {
         (
-            quote!(::sessions::__private::load::<#data, Self, B>(request)),
-            quote!(::sessions::__private::load_parts::<#data, Self>(parts)),
+            quote!(::sessions::__private::load::<#data, Self, __SessionsBody>(__sessions_request)),
+            quote!(::sessions::__private::load_parts::<#data, Self>(__sessions_parts)),
         )
     };
     let accessors = accessors
@@ -247,8 +264,8 @@ pub(crate) fn inherent_impl(
         #[automatically_derived]
         impl #impl_generics #session #ty_generics #where_clause {
             #[doc = #load_doc]
-            #vis fn load<B>(
-                request: &::sessions::__private::http::Request<B>,
+            #vis fn load<__SessionsBody>(
+                __sessions_request: &::sessions::__private::http::Request<__SessionsBody>,
             ) -> impl ::core::future::Future<Output = ::sessions::Result<Self>>
                    + ::core::marker::Send + 'static {
                 #load
@@ -256,7 +273,7 @@ pub(crate) fn inherent_impl(
 
             #[doc = #load_parts_doc]
             #vis fn load_parts(
-                parts: &::sessions::__private::http::request::Parts,
+                __sessions_parts: &::sessions::__private::http::request::Parts,
             ) -> impl ::core::future::Future<Output = ::sessions::Result<Self>>
                    + ::core::marker::Send + 'static {
                 #load_parts
@@ -295,15 +312,12 @@ fn accessor_fn(accessor: &Accessor, bodies: Bodies) -> TokenStream {
     let (doc, signature) = doc_and_signature(accessor);
     let body = match bodies {
         Bodies::Real => accessor_body(role, field.ident, field.ty),
+        // The stub ignores its `__sessions_value`: a `_` name, so no unused warning.
         Bodies::Stub | Bodies::StubWithoutData => quote!(::core::unimplemented!()),
     };
-    // Stub bodies ignore their arguments.
-    let allow_unused = (bodies != Bodies::Real && !matches!(role, Role::Get | Role::Take))
-        .then(|| quote!(#[allow(unused_variables)]));
     quote! {
         #(#cfgs)*
         #doc
-        #allow_unused
         #[inline]
         #signature {
             #body
@@ -334,7 +348,7 @@ fn doc_and_signature(accessor: &Accessor) -> (TokenStream, TokenStream) {
             let doc = format!("Sets the `{wire}` field and marks the session changed.");
             (
                 quote!(#[doc = #doc]),
-                quote!(#vis fn #name(&self, value: #ty)),
+                quote!(#vis fn #name(&self, __sessions_value: #ty)),
             )
         }
         Role::Push(flash) | Role::SetSome(flash) => {
@@ -350,7 +364,7 @@ fn doc_and_signature(accessor: &Accessor) -> (TokenStream, TokenStream) {
             let item = item(*flash);
             (
                 quote!(#[doc = #doc]),
-                quote!(#vis fn #name(&self, value: #item)),
+                quote!(#vis fn #name(&self, __sessions_value: #item)),
             )
         }
         Role::Take => {
@@ -375,25 +389,29 @@ fn accessor_body(role: &Role, ident: &syn::Ident, ty: &syn::Type) -> TokenStream
     ident.set_span(span);
     match role {
         Role::Get => {
-            let clone = quote_spanned!(span=> ::core::clone::Clone::clone(&data.#ident));
-            quote!(__session_with(&self.0, |data| #clone))
+            let clone = quote_spanned!(span=> ::core::clone::Clone::clone(&__sessions_data.#ident));
+            quote!(__sessions_with(&self.0, |__sessions_data| #clone))
         }
         Role::Set => quote! {
-            __session_update(&self.0, |data| data.#ident = value);
+            __sessions_update(&self.0, |__sessions_data| {
+                __sessions_data.#ident = __sessions_value;
+            });
         },
         Role::Push(_) => {
-            let push = quote_spanned!(span=> ::std::vec::Vec::push(&mut data.#ident, value));
-            quote!(__session_update(&self.0, |data| #push);)
+            let push = quote_spanned!(span=>
+                ::std::vec::Vec::push(&mut __sessions_data.#ident, __sessions_value)
+            );
+            quote!(__sessions_update(&self.0, |__sessions_data| #push);)
         }
         Role::SetSome(_) => quote! {
-            __session_update(&self.0, |data| {
-                data.#ident = ::core::option::Option::Some(value);
+            __sessions_update(&self.0, |__sessions_data| {
+                __sessions_data.#ident = ::core::option::Option::Some(__sessions_value);
             });
         },
         Role::Take => {
-            let field = quote_spanned!(span=> &mut data.#ident);
+            let field = quote_spanned!(span=> &mut __sessions_data.#ident);
             let take = quote_spanned!(span=> ::sessions::__private::take_flash);
-            quote!(#take(&self.0, |data| #field))
+            quote!(#take(&self.0, |__sessions_data| #field))
         }
     }
 }

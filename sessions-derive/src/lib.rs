@@ -45,6 +45,12 @@ use proc_macro::TokenStream;
 /// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing.
 /// An accessor that would collide with a method of the session (`save`, `get`, ...) or
 /// with another accessor is a compile error.
+///
+/// The expansion is hygienic: it names every item by its absolute path, so user items
+/// named `Option`, `Result`, `Request`, `B`... change nothing, and it also compiles under
+/// `#[no_implicit_prelude]`. The names it introduces itself start with `__Sessions`
+/// (generic parameters, such as `load<__SessionsBody>`) or `__sessions_` (parameters,
+/// such as the setters' `__sessions_value`, and helpers): leave those to it.
 #[proc_macro_derive(Session, attributes(session))]
 pub fn derive_session(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

@@ -60,11 +60,11 @@ fn the_brief_example_expands_without_errors() {
         "impl::sessions::SessionDataforUser",
         "::sessions::SessionConfig::new(\"user\").with_max_age(::core::time::Duration::from_secs(604800u64));",
         "pubfnuser_id(&self)->Option<u64>",
-        "pubfnset_user_id(&self,value:Option<u64>)",
-        "pubfnpush_notices(&self,value:String)",
+        "pubfnset_user_id(&self,__sessions_value:Option<u64>)",
+        "pubfnpush_notices(&self,__sessions_value:String)",
         "pubfntake_notices(&self)->Vec<String>",
         "::sessions::__session_glue!(UserSession,User);",
-        "::sessions::__private::load::<User,Self,B>(request)",
+        "::sessions::__private::load::<User,Self,__SessionsBody>(__sessions_request)",
     ] {
         assert!(out.contains(expected), "missing {expected}\nin {out}");
     }
@@ -133,7 +133,7 @@ fn accessor_helpers_are_emitted_only_when_used() {
     );
     let out = expansion(&empty);
     assert!(
-        !out.contains("fn__session_with") && !out.contains("fn__session_update"),
+        !out.contains("fn__sessions_with") && !out.contains("fn__sessions_update"),
         "{out}"
     );
     let read_only: DeriveInput = syn::parse_quote!(
@@ -144,7 +144,7 @@ fn accessor_helpers_are_emitted_only_when_used() {
     );
     let out = expansion(&read_only);
     assert!(
-        out.contains("fn__session_with") && !out.contains("fn__session_update"),
+        out.contains("fn__sessions_with") && !out.contains("fn__sessions_update"),
         "{out}"
     );
     let flash: DeriveInput = syn::parse_quote!(
@@ -155,7 +155,7 @@ fn accessor_helpers_are_emitted_only_when_used() {
     );
     let out = expansion(&flash);
     assert!(
-        !out.contains("fn__session_with") && out.contains("fn__session_update"),
+        !out.contains("fn__sessions_with") && out.contains("fn__sessions_update"),
         "{out}"
     );
 }
@@ -575,7 +575,7 @@ fn the_fallback_keeps_a_stub_with_every_free_accessor() {
         "the stub config has only the name: {out}"
     );
     for expected in [
-        "pubfnload<B>",
+        "pubfnload<__SessionsBody>",
         "pubfnload_parts(",
         "pubfna(&self)->u8",
         "pubfnset_a(",

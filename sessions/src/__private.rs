@@ -4,6 +4,8 @@ use std::future::Future;
 
 pub use http;
 
+#[cfg(feature = "axum")]
+use crate::SessionRejection;
 use crate::error::Result;
 use crate::handle::{Handle, SessionData};
 pub use crate::state::Flash;
@@ -43,6 +45,19 @@ pub fn take_flash<T: SessionData, F: Flash>(
 #[cfg(feature = "axum")]
 pub use axum_core;
 
+/// `FromRequestParts::from_request_parts` of a generated session type.
+#[cfg(feature = "axum")]
+pub fn from_request_parts<T, S>(
+    parts: &http::request::Parts,
+) -> impl Future<Output = std::result::Result<S, SessionRejection>> + Send + 'static + use<T, S>
+where
+    T: SessionData,
+    S: From<Handle<T>> + Send + 'static,
+{
+    let load = load_parts::<T, S>(parts);
+    async move { load.await.map_err(SessionRejection::from) }
+}
+
 /// Framework glue for a generated session type: nothing without framework
 /// features.
 #[cfg(not(feature = "axum"))]
@@ -53,25 +68,30 @@ macro_rules! __session_glue {
 }
 
 /// Framework glue for a generated session type: the axum extractor.
+///
+/// Hygiene as in the derive: `macro_rules!` hygiene covers local variables, not generic
+/// parameters (a user type named `S` would be shadowed by an `impl<S>`), nor items that
+/// turn a binding into a pattern (a unit struct named `parts`), so the names introduced
+/// here start with `__Sessions` or `__sessions_`, and the body is a call.
 #[cfg(feature = "axum")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_glue {
     ($session:ty, $data:ty) => {
         #[automatically_derived]
-        impl<S: ::core::marker::Send + ::core::marker::Sync>
-            ::sessions::__private::axum_core::extract::FromRequestParts<S> for $session
+        impl<__SessionsState: ::core::marker::Send + ::core::marker::Sync>
+            ::sessions::__private::axum_core::extract::FromRequestParts<__SessionsState>
+            for $session
         {
             type Rejection = ::sessions::SessionRejection;
 
             fn from_request_parts(
-                parts: &mut ::sessions::__private::http::request::Parts,
-                _state: &S,
+                __sessions_parts: &mut ::sessions::__private::http::request::Parts,
+                _: &__SessionsState,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<Self, ::sessions::SessionRejection>,
             > + ::core::marker::Send {
-                let load = ::sessions::__private::load_parts::<$data, Self>(parts);
-                async move { load.await.map_err(::sessions::SessionRejection::from) }
+                ::sessions::__private::from_request_parts::<$data, Self>(__sessions_parts)
             }
         }
     };
