@@ -34,9 +34,22 @@ use crate::store::{BoxFuture, Store};
 /// ```
 pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The cookie and expiry options of this session type. They are checked
-    /// when the program compiles: a configuration that breaks a rule of
+    /// when the program is built: a configuration that breaks a rule of
     /// [`SessionConfig::check`] is a compile error where the session is
-    /// loaded.
+    /// loaded (`cargo build` reports it; `cargo check` stops before it).
+    ///
+    /// ```compile_fail
+    /// # use serde::{Deserialize, Serialize};
+    /// use sessions::{Handle, SessionConfig, SessionData};
+    /// #[derive(Default, Serialize, Deserialize)]
+    /// struct Cart { items: Vec<u32> }
+    ///
+    /// impl SessionData for Cart {
+    ///     // error: invalid session config: the cookie path must start with `/` ...
+    ///     const CONFIG: SessionConfig = SessionConfig::new("cart").with_path("/; Domain=evil");
+    /// }
+    /// let _load = Handle::<Cart>::load(&http::Request::new(()));
+    /// ```
     const CONFIG: SessionConfig;
 }
 
