@@ -34,9 +34,7 @@
 //! ```
 
 mod cbor;
-mod de;
 mod seal;
-mod ser;
 mod time;
 #[cfg(test)]
 mod vectors;

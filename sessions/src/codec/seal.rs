@@ -324,7 +324,7 @@ impl Codec {
         })
     }
 
-    /// Seals a serde value, encoded as CBOR straight into the envelope.
+    /// Seals a serde value, encoded as CBOR.
     ///
     /// ```
     /// use std::time::Duration;
@@ -358,25 +358,8 @@ impl Codec {
         nonces: &mut dyn NonceSource,
         value: &T,
     ) -> Result<String> {
-        let mut encode_error = None;
-        let sealed = self.seal_with(binding, times, nonces, |out| {
-            cbor::encode_into(value, out).map_err(|e| {
-                encode_error = Some(e);
-                out.len() + 1
-            })
-        });
-        match (sealed, encode_error) {
-            // Out of space: measure the real size for the error message.
-            (Err(Error::PayloadTooLarge { max, .. }), Some(source)) => {
-                let len = cbor::encode(value, max + 1)?.len();
-                if len > max {
-                    Err(Error::PayloadTooLarge { len, max })
-                } else {
-                    Err(Error::Encode(source))
-                }
-            }
-            (result, _) => result,
-        }
+        let payload = cbor::encode(value, SMALL_RAW_LEN)?;
+        self.seal_bytes_with(binding, times, nonces, &payload)
     }
 
     /// Seals a payload written by `fill` into the slice it is given (which
