@@ -14,26 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays, maps and tags a payload may have.
-///
-/// ```
-/// use std::time::Duration;
-/// use serde::de::IgnoredAny;
-/// use sessions::codec::{Binding, Codec, MAX_DEPTH, Times, UnixTime};
-///
-/// let codec = Codec::new(sessions::Key::generate());
-/// let (binding, now) = (Binding::new("n", "k"), UnixTime::now());
-/// let times = Times::fresh(now, Duration::from_secs(60));
-/// // CBOR for `[[...[0]...]]`: 0x81 opens an array of one item.
-/// let nested = |depth: usize| [vec![0x81; depth], vec![0x00]].concat();
-///
-/// let ok = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH))?;
-/// assert!(codec.open::<IgnoredAny>(&binding, &ok, now).is_ok());
-/// let deep = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH + 1))?;
-/// let err = codec.open::<IgnoredAny>(&binding, &deep, now).unwrap_err();
-/// assert!(matches!(err, sessions::Error::Decode(_)));
-/// # Ok::<(), sessions::Error>(())
-/// ```
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// Why a CBOR document was refused before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
