@@ -26,8 +26,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
-use sessions::codec::{Times, UnixTime};
-use sessions::store::{Backend, BoxFuture, Record, SessionId};
+use sessions::store::{Backend, BoxFuture, Record, SessionId, Times, UnixTime};
 use sessions::{Error, Result};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
@@ -43,8 +42,7 @@ CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessions::codec::{Times, UnixTime};
-/// use sessions::store::{Backend, Record, SessionId};
+/// use sessions::store::{Backend, Record, SessionId, Times, UnixTime};
 /// use sessions_examples::sqlite::SqliteBackend;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -70,8 +68,7 @@ impl SqliteBackend {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sessions::codec::{Times, UnixTime};
-    /// use sessions::store::{Backend, Record, SessionId};
+    /// use sessions::store::{Backend, Record, SessionId, Times, UnixTime};
     /// use sessions_examples::sqlite::SqliteBackend;
     ///
     /// let path = std::env::temp_dir().join(format!("sessions-{}.db", SessionId::generate()));

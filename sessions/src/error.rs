@@ -31,8 +31,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// Errors that come from untrusted input (a cookie) say *what kind* of input
 /// was rejected, never which byte or which cryptographic check failed. The
-/// session layer turns them into a fresh session; they only reach user code
-/// when the codec is used directly.
+/// stores turn them into a fresh session and log them at debug level; they
+/// do not reach the code that loads a session.
 ///
 /// ```
 /// use sessions::{Error, Key};
@@ -154,8 +154,8 @@ pub enum Error {
     },
 
     /// A session does not fit in a cookie; browsers would silently drop
-    /// it. Either the sealed value passes its 4096-character budget
-    /// ([`MAX_SEALED_LEN`](crate::codec::MAX_SEALED_LEN)) or the whole
+    /// it. Either the sealed value passes its budget of 4096 base64url
+    /// characters or the whole
     /// `Set-Cookie` line with its attributes passes 4096 bytes
     /// ([`MAX_SET_COOKIE_LEN`](crate::MAX_SET_COOKIE_LEN)): `len` and `max`
     /// measure whichever overflowed.

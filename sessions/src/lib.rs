@@ -52,7 +52,7 @@ pub mod guide {}
 
 #[cfg(feature = "axum")]
 mod axum;
-pub mod codec;
+mod codec;
 mod error;
 mod handle;
 mod http;

@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use sessions::codec::{Times, UnixTime};
-use sessions::store::{Backend, MemoryBackend, Record, SessionId};
+use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
 use sessions::{Key, MemoryStore};
 
 sessions_tests::store_tests!(memory, |key| MemoryStore::new(key));

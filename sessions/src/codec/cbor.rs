@@ -11,32 +11,12 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::ser::Stop;
-use crate::error::{BoxError, Error, Result};
+use crate::error::{Error, Result};
 
 /// Deepest nesting of arrays, maps and tags a payload may have.
-///
-/// ```
-/// use std::time::Duration;
-/// use serde::de::IgnoredAny;
-/// use sessions::codec::{Binding, Codec, MAX_DEPTH, Times, UnixTime};
-///
-/// let codec = Codec::new(sessions::Key::generate());
-/// let (binding, now) = (Binding::new("n", "k"), UnixTime::now());
-/// let times = Times::fresh(now, Duration::from_secs(60));
-/// // CBOR for `[[...[0]...]]`: 0x81 opens an array of one item.
-/// let nested = |depth: usize| [vec![0x81; depth], vec![0x00]].concat();
-///
-/// let ok = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH))?;
-/// assert!(codec.open::<IgnoredAny>(&binding, &ok, now).is_ok());
-/// let deep = codec.seal_bytes(&binding, times, &nested(MAX_DEPTH + 1))?;
-/// let err = codec.open::<IgnoredAny>(&binding, &deep, now).unwrap_err();
-/// assert!(matches!(err, sessions::Error::Decode(_)));
-/// # Ok::<(), sessions::Error>(())
-/// ```
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
-/// Why a CBOR document was refused before decoding, or an encoding stopped.
+/// Why a CBOR document was refused before decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
     /// Larger than the size limit.
@@ -45,10 +25,8 @@ pub(crate) enum Refusal {
     TooDeep,
     /// A length prefix claims more than the bytes that remain.
     LengthBeyondInput,
-    /// Truncated, trailing bytes, indefinite lengths or reserved encodings.
+    /// Truncated, trailing bytes, a misplaced break or reserved encodings.
     Malformed,
-    /// An encoding that does not fit in the room it was given.
-    OutOfRoom { max: usize },
 }
 
 impl fmt::Display for Refusal {
@@ -58,55 +36,30 @@ impl fmt::Display for Refusal {
             Self::TooDeep => write!(f, "CBOR nested deeper than {MAX_DEPTH} levels"),
             Self::LengthBeyondInput => write!(f, "CBOR length prefix exceeds the input"),
             Self::Malformed => write!(f, "malformed CBOR"),
-            Self::OutOfRoom { max } => write!(f, "CBOR encoding longer than {max} bytes"),
         }
     }
 }
 
 impl std::error::Error for Refusal {}
 
-/// Encodes `value` as CBOR into `out`, returning the bytes written: by the
-/// fast path when it can, else (and for every error) by ciborium.
-pub(crate) fn encode_into<T: Serialize + ?Sized>(
-    value: &T,
-    out: &mut [u8],
-) -> Result<usize, BoxError> {
-    match super::ser::encode_into(value, out) {
-        Ok(len) => return Ok(len),
-        Err(Stop::Full) => return Err(Box::new(Refusal::OutOfRoom { max: out.len() })),
-        Err(Stop::GiveUp) => {}
-    }
-    let capacity = out.len();
-    let mut writer: &mut [u8] = out;
-    ciborium::into_writer(value, &mut writer)?;
-    Ok(capacity - writer.len())
-}
-
 /// Encodes `value` as CBOR into a new vector of `capacity` bytes to start
 /// with (a guess of the length saves the reallocations of growing).
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(capacity);
-    if super::ser::encode_vec(value, &mut out).is_some() {
-        return Ok(out);
-    }
-    out.clear();
     ciborium::into_writer(value, &mut out).map_err(|e| Error::Encode(Box::new(e)))?;
     Ok(out)
 }
 
-/// Checks `bytes` against the limits, then decodes them: from the borrowed
-/// bytes when the fast path can, else (and for every error) with ciborium.
+/// Checks `bytes` against the limits, then decodes them with ciborium.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], max_len: usize) -> Result<T> {
     check(bytes, max_len).map_err(|refusal| Error::Decode(Box::new(refusal)))?;
-    if let Some(value) = super::de::decode(bytes, RECURSION_LIMIT) {
-        return Ok(value);
-    }
     ciborium::de::from_reader_with_recursion_limit(bytes, RECURSION_LIMIT)
         .map_err(|e| Error::Decode(Box::new(e)))
 }
 
-/// The decoders' recursion limit: one above the checked depth, so that the
-/// check is what refuses deep documents.
+/// ciborium's recursion limit: one above the checked depth, so that the
+/// check is what refuses deep documents (and ciborium's own limit only
+/// backs it up).
 const RECURSION_LIMIT: usize = MAX_DEPTH + 1;
 
 /// Walks one CBOR data item spanning all of `bytes`, enforcing the limits.
@@ -239,6 +192,58 @@ mod tests {
         }
     }
 
+    /// Enums of every serde representation, a bignum (a tag), floats of
+    /// every width and a hash map: whatever ciborium writes passes the check
+    /// and decodes to the same value.
+    #[test]
+    fn everything_ciborium_writes_decodes_back() {
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        enum Kind {
+            Unit,
+            Newtype(u8),
+            Tuple(i32, String),
+            Struct { a: Option<bool>, b: Vec<u16> },
+        }
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        #[serde(untagged)]
+        enum Either {
+            Number(u32),
+            List(Vec<Either>),
+        }
+        #[derive(Serialize, serde::Deserialize, PartialEq, Debug)]
+        #[serde(tag = "t")]
+        enum Tagged {
+            X { v: u8 },
+            Y,
+        }
+        type Rich = (
+            Vec<Kind>,
+            Vec<Either>,
+            Vec<Tagged>,
+            (u128, i128, char, Vec<u8>),
+            (f32, f64, f64, f64, f64),
+            std::collections::HashMap<String, Vec<bool>>,
+        );
+        let value: Rich = (
+            vec![
+                Kind::Unit,
+                Kind::Newtype(7),
+                Kind::Tuple(-9, "t".to_owned()),
+                Kind::Struct {
+                    a: None,
+                    b: vec![1, 300],
+                },
+            ],
+            vec![Either::Number(5), Either::List(vec![Either::Number(1)])],
+            vec![Tagged::X { v: 1 }, Tagged::Y],
+            (u128::MAX, i128::MIN, 'é', (0..=255).collect()),
+            (1.5, 0.1, -0.0, 65504.0, f64::NEG_INFINITY),
+            [("k".to_owned(), vec![true, false])].into(),
+        );
+        let doc = cbor(&value);
+        assert_eq!(decode::<Rich>(&doc, 4096).unwrap(), value);
+    }
+
     #[test]
     fn nesting_beyond_the_limit_is_refused_without_recursion() {
         let deep = [vec![0x81u8; 100_000], vec![0x00]].concat();
@@ -331,12 +336,5 @@ mod tests {
             decode::<Vec<u8>>(&bomb, 4096),
             Err(Error::Decode(_))
         ));
-    }
-
-    #[test]
-    fn encode_into_reports_the_length_or_running_out_of_space() {
-        let mut buf = [0u8; 8];
-        assert_eq!(encode_into(&"abc", &mut buf).unwrap(), 4);
-        assert!(encode_into(&"a longer string", &mut buf).is_err());
     }
 }

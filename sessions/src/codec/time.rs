@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessions::codec::UnixTime;
+/// use sessions::store::UnixTime;
 ///
 /// let t = UnixTime::from_secs(1_700_000_000);
 /// assert_eq!((t + Duration::from_secs(60)).as_secs(), 1_700_000_060);
@@ -21,7 +21,7 @@ impl UnixTime {
     /// The current time. A clock before 1970 reads as the epoch.
     ///
     /// ```
-    /// assert!(sessions::codec::UnixTime::now().as_secs() > 0);
+    /// assert!(sessions::store::UnixTime::now().as_secs() > 0);
     /// ```
     #[must_use]
     pub fn now() -> Self {
@@ -31,7 +31,7 @@ impl UnixTime {
     /// The time `secs` seconds after the epoch.
     ///
     /// ```
-    /// assert_eq!(sessions::codec::UnixTime::from_secs(5).as_secs(), 5);
+    /// assert_eq!(sessions::store::UnixTime::from_secs(5).as_secs(), 5);
     /// ```
     #[must_use]
     pub const fn from_secs(secs: u64) -> Self {
@@ -41,7 +41,7 @@ impl UnixTime {
     /// Seconds since the epoch.
     ///
     /// ```
-    /// assert_eq!(sessions::codec::UnixTime::from_secs(9).as_secs(), 9);
+    /// assert_eq!(sessions::store::UnixTime::from_secs(9).as_secs(), 9);
     /// ```
     #[must_use]
     pub const fn as_secs(self) -> u64 {
@@ -52,7 +52,7 @@ impl UnixTime {
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
-    /// let t = sessions::codec::UnixTime::from_secs(3);
+    /// let t = sessions::store::UnixTime::from_secs(3);
     /// assert_eq!(t.to_system_time(), UNIX_EPOCH + Duration::from_secs(3));
     /// ```
     #[must_use]
@@ -64,7 +64,7 @@ impl UnixTime {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sessions::codec::UnixTime;
+    /// use sessions::store::UnixTime;
     /// let (a, b) = (UnixTime::from_secs(10), UnixTime::from_secs(4));
     /// assert_eq!(a.saturating_since(b), Duration::from_secs(6));
     /// assert_eq!(b.saturating_since(a), Duration::ZERO);
@@ -97,7 +97,7 @@ impl std::ops::Add<Duration> for UnixTime {
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessions::codec::{Times, UnixTime};
+/// use sessions::store::{Times, UnixTime};
 ///
 /// let now = UnixTime::from_secs(1_000);
 /// let times = Times::fresh(now, Duration::from_secs(60));
@@ -119,7 +119,7 @@ impl Times {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sessions::codec::{Times, UnixTime};
+    /// use sessions::store::{Times, UnixTime};
     /// let t = Times::fresh(UnixTime::from_secs(1), Duration::from_secs(1));
     /// assert_eq!(t.issued_at, t.created_at);
     /// ```
@@ -136,7 +136,7 @@ impl Times {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sessions::codec::{Times, UnixTime};
+    /// use sessions::store::{Times, UnixTime};
     /// let first = Times::fresh(UnixTime::from_secs(1), Duration::from_secs(10));
     /// let later = first.reissued(UnixTime::from_secs(5), Duration::from_secs(10));
     /// assert_eq!(later.created_at.as_secs(), 1);

@@ -8,7 +8,7 @@ use crate::store::BoxFuture;
 /// A session as a backend keeps it: the encoded session and its times.
 ///
 /// ```
-/// use sessions::codec::{Times, UnixTime};
+/// use sessions::store::{Times, UnixTime};
 /// use sessions::store::Record;
 ///
 /// let now = UnixTime::from_secs(100);
@@ -32,7 +32,7 @@ impl Record {
     /// A record of `payload` with `times`.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::Record};
+    /// # use sessions::store::*;
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
     /// assert_eq!(Record::new(vec![7], t).payload, [7]);
     /// ```
@@ -44,7 +44,7 @@ impl Record {
     /// Whether the record's lifetime is over at `now`.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::Record};
+    /// # use sessions::store::*;
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(1));
     /// assert!(Record::new(vec![], t).is_expired(UnixTime::from_secs(2)));
     /// ```
@@ -57,7 +57,7 @@ impl Record {
     /// the three times (u64, big endian), then the payload.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::Record};
+    /// # use sessions::store::*;
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
     /// let record = Record::new(vec![1, 2, 3], t);
     /// assert_eq!(Record::from_bytes(&record.to_bytes(), 1024)?, record);

@@ -16,7 +16,7 @@ const KIND: &str = "cookie";
 ///
 /// ```
 /// use sessions::{CookieStore, Key};
-/// use sessions::codec::Mode;
+/// use sessions::store::Mode;
 ///
 /// let encrypted = CookieStore::new(Key::generate());
 /// assert_eq!(encrypted.mode(), Mode::Encrypted);
@@ -33,7 +33,7 @@ impl CookieStore {
     ///
     /// ```
     /// let store = sessions::CookieStore::new(sessions::Key::generate());
-    /// assert_eq!(store.mode(), sessions::codec::Mode::Encrypted);
+    /// assert_eq!(store.mode(), sessions::store::Mode::Encrypted);
     /// ```
     #[must_use]
     pub fn new(keys: impl Into<KeyRing>) -> Self {
@@ -47,7 +47,7 @@ impl CookieStore {
     ///
     /// ```
     /// let store = sessions::CookieStore::signed(sessions::Key::generate());
-    /// assert_eq!(store.mode(), sessions::codec::Mode::Signed);
+    /// assert_eq!(store.mode(), sessions::store::Mode::Signed);
     /// ```
     #[must_use]
     pub fn signed(keys: impl Into<KeyRing>) -> Self {
@@ -60,7 +60,7 @@ impl CookieStore {
     ///
     /// ```
     /// let store = sessions::CookieStore::new(sessions::Key::generate());
-    /// assert_eq!(store.mode(), sessions::codec::Mode::Encrypted);
+    /// assert_eq!(store.mode(), sessions::store::Mode::Encrypted);
     /// ```
     #[must_use]
     pub fn mode(&self) -> Mode {

@@ -38,6 +38,7 @@ mod memory;
 mod redis;
 mod server;
 
+pub use crate::codec::Mode;
 pub use crate::codec::{Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::{Backend, Record};
@@ -66,7 +67,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A session a store found behind a cookie.
 ///
 /// ```
-/// use sessions::codec::{Times, UnixTime};
+/// use sessions::store::{Times, UnixTime};
 /// use sessions::store::Loaded;
 /// use std::time::Duration;
 ///
@@ -93,7 +94,7 @@ impl Loaded {
     /// A loaded session sealed with the primary key.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::Loaded};
+    /// # use sessions::store::*;
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
     /// assert_eq!(Loaded::new(Vec::new(), t).times, t);
     /// ```
@@ -143,7 +144,7 @@ impl<'a> Save<'a> {
     /// A save of a new session: no previous state, no renew.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::*};
+    /// # use sessions::store::*;
     /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
     /// let save = Save::new("user", &[0xa0], times);
     /// assert!(save.previous.is_none() && !save.renew);
@@ -162,7 +163,7 @@ impl<'a> Save<'a> {
     /// Builds on what was loaded for this session.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::*};
+    /// # use sessions::store::*;
     /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
     /// let loaded = Loaded::new(vec![0xa0], times);
     /// assert!(Save::new("user", &[0xa0], times).with_previous(&loaded).previous.is_some());
@@ -176,7 +177,7 @@ impl<'a> Save<'a> {
     /// Asks for a new identity.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::*};
+    /// # use sessions::store::*;
     /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
     /// assert!(Save::new("user", &[], times).with_renew(true).renew);
     /// ```
@@ -221,7 +222,7 @@ impl Saved {
     /// A save that produced `value` for `loaded`.
     ///
     /// ```
-    /// # use sessions::{codec::*, store::*};
+    /// # use sessions::store::*;
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
     /// let saved = Saved::new("v".into(), Loaded::new(Vec::new(), t));
     /// assert_eq!(saved.value, "v");

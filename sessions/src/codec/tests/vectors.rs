@@ -1,17 +1,111 @@
-//! The fixed envelope vectors open through the public API, with the payload
-//! and the times they record, and expire when they should.
+//! Fixed vectors: the wire format, pinned byte for byte, both ways.
 //!
-//! Sealing reproduces the same bytes in the crate's own unit test (it needs a
-//! fixed nonce source that only exists there); here the other direction is
-//! pinned: a build that cannot open yesterday's cookies fails.
+//! The vectors live in `tests/vectors/` at the workspace root. Sealing them
+//! again with a counter as the nonce source must give the same text (a
+//! difference means the format changed: bump `VERSION`; regenerate with
+//! `BLESS_VECTORS=1 cargo test -p sessions vectors`), and every vector must
+//! open to its payload and times and expire when it should: a build that
+//! cannot open yesterday's cookies fails.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
-use base64::Engine as _;
-use sessions::codec::{Binding, Codec, DEFAULT_LEEWAY, Mode, Times, UnixTime};
-use sessions::{Error, Key};
+use super::super::seal::{DEFAULT_LEEWAY, NonceSource};
+use super::super::{Binding, Codec, Mode, Times, UnixTime, encode_cbor};
+use super::{key_id_of, open_value};
+use crate::{Error, Key};
 
-const VECTORS_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/envelope-v1.txt");
+const VECTORS: &str = include_str!("../../../../tests/vectors/envelope-v1.txt");
+const VECTORS_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/vectors/envelope-v1.txt"
+);
+
+/// The key every vector uses, in its text form.
+const KEY_TEXT: &str = "c2Vzc2lvbnMgdGVzdCB2ZWN0b3Iga2V5IDAwMDAwMDA";
+
+/// Nonce n is the counter n, big endian, in the last eight bytes.
+struct CounterNonces(u64);
+
+impl NonceSource for CounterNonces {
+    fn fill(&mut self, nonce: &mut [u8; 12]) {
+        self.0 += 1;
+        nonce[4..].copy_from_slice(&self.0.to_be_bytes());
+    }
+}
+
+fn cases() -> Vec<(Mode, &'static str, &'static str, Times, Vec<u8>)> {
+    let times = Times {
+        created_at: UnixTime::from_secs(1_800_000_000),
+        issued_at: UnixTime::from_secs(1_800_000_100),
+        expires_at: UnixTime::from_secs(1_800_604_900),
+    };
+    let user = encode_cbor(&("ada", 42u64, ["admin", "ops"]), 0).unwrap();
+    let empty = Vec::new();
+    let bytes: Vec<u8> = (0..=255).collect();
+    let mut out = Vec::new();
+    for mode in [Mode::Encrypted, Mode::Signed] {
+        out.push((mode, "user", "cookie", times, user.clone()));
+        out.push((mode, "id", "files", times, empty.clone()));
+        out.push((mode, "blob", "cookie", times, bytes.clone()));
+        // Created "after" issued: a reissue by a server with a slow clock.
+        let skewed = Times {
+            created_at: UnixTime::from_secs(1_800_000_200),
+            ..times
+        };
+        out.push((mode, "skew", "cookie", skewed, user.clone()));
+    }
+    out
+}
+
+fn render() -> String {
+    let key: Key = KEY_TEXT.parse().unwrap();
+    let mut nonces = CounterNonces(0);
+    let mut text = String::from(
+        "# sessions envelope v1. One vector a line:\n\
+         # mode name kind created issued expires payload-hex sealed\n\
+         # key (text form): c2Vzc2lvbnMgdGVzdCB2ZWN0b3Iga2V5IDAwMDAwMDA\n",
+    );
+    for (mode, name, kind, times, payload) in cases() {
+        let codec = Codec::new(key.clone()).with_mode(mode);
+        let sealed = codec
+            .seal_bytes_with(&Binding::new(name, kind), times, &mut nonces, &payload)
+            .unwrap();
+        let hex = payload.iter().fold(String::new(), |mut hex, b| {
+            write!(hex, "{b:02x}").unwrap();
+            hex
+        });
+        let mode = if mode == Mode::Encrypted {
+            "encrypted"
+        } else {
+            "signed"
+        };
+        writeln!(
+            text,
+            "{mode} {name} {kind} {} {} {} {} {sealed}",
+            times.created_at.as_secs(),
+            times.issued_at.as_secs(),
+            times.expires_at.as_secs(),
+            if hex.is_empty() { "-" } else { &hex },
+        )
+        .unwrap();
+    }
+    text
+}
+
+#[test]
+fn sealing_reproduces_the_fixed_vectors() {
+    let rendered = render();
+    if std::env::var_os("BLESS_VECTORS").is_some() {
+        std::fs::write(VECTORS_PATH, &rendered).unwrap();
+        return;
+    }
+    assert_eq!(
+        rendered, VECTORS,
+        "the envelope format changed: bump VERSION and bless"
+    );
+}
+
 const KEY_PREFIX: &str = "# key (text form):";
 
 struct Vector {
@@ -75,10 +169,9 @@ fn parse_line(line: usize, text: &str) -> Vector {
 
 /// The key of the header line and every vector.
 fn load() -> (Key, Vec<Vector>) {
-    let text = std::fs::read_to_string(VECTORS_PATH).expect("the vectors file is readable");
     let mut key = None;
     let mut vectors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in VECTORS.lines().enumerate() {
         if let Some(key_text) = line.strip_prefix(KEY_PREFIX) {
             key = Some(
                 key_text
@@ -120,7 +213,7 @@ fn every_vector_opens_to_its_payload_and_times() {
             .unwrap_or_else(|e| panic!("line {}: {e}", vector.line));
         assert_eq!(opened.value, vector.payload, "line {}", vector.line);
         assert_eq!(opened.times, vector.times, "line {}", vector.line);
-        assert_eq!(opened.key_id, key.id(), "line {}", vector.line);
+        assert_eq!(key_id_of(&vector.sealed), key.id(), "line {}", vector.line);
         assert!(opened.by_primary, "line {}", vector.line);
     }
 }
@@ -129,8 +222,8 @@ fn every_vector_opens_to_its_payload_and_times() {
 fn every_vector_expires_exactly_at_its_expiry() {
     let (key, vectors) = load();
     for vector in &vectors {
+        // `Codec::new` opens with the default leeway (pinned in `seal.rs`).
         let codec = Codec::new(key.clone()).with_mode(vector.mode);
-        assert_eq!(codec.leeway(), DEFAULT_LEEWAY);
         let deadline = vector.times.expires_at;
         let result = codec.open_bytes(&vector.binding(), &vector.sealed, deadline);
         assert!(
@@ -199,15 +292,15 @@ fn the_cbor_vectors_open_as_typed_values() {
     let mut seen = 0;
     for vector in vectors.iter().filter(|v| v.name == "user") {
         let codec = Codec::new(key.clone()).with_mode(vector.mode);
-        let opened = codec
-            .open::<(String, u64, Vec<String>)>(
-                &vector.binding(),
-                &vector.sealed,
-                vector.times.issued_at,
-            )
-            .unwrap_or_else(|e| panic!("line {}: {e}", vector.line));
+        let opened: (String, u64, Vec<String>) = open_value(
+            &codec,
+            &vector.binding(),
+            &vector.sealed,
+            vector.times.issued_at,
+        )
+        .unwrap_or_else(|e| panic!("line {}: {e}", vector.line));
         assert_eq!(
-            opened.value,
+            opened,
             (
                 "ada".to_owned(),
                 42,
@@ -222,11 +315,12 @@ fn the_cbor_vectors_open_as_typed_values() {
 #[test]
 fn the_vector_key_is_the_header_key() {
     let (key, _) = load();
-    assert_eq!(key.to_text(), "c2Vzc2lvbnMgdGVzdCB2ZWN0b3Iga2V5IDAwMDAwMDA");
+    assert_eq!(key.to_text(), KEY_TEXT);
     // The key id is on the wire right after the version byte: the first
     // five bytes of every vector are the same.
     let (_, vectors) = load();
     for vector in &vectors {
+        use base64::Engine as _;
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(&vector.sealed)
             .unwrap();

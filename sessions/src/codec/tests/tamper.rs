@@ -9,12 +9,10 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ciborium::Value;
-use sessions::codec::{Binding, Codec, MAX_DEPTH, Mode, Opened, Times, UnixTime};
-use sessions::{Error, Key};
 
-const MODES: [Mode; 2] = [Mode::Encrypted, Mode::Signed];
-const BINDING: Binding<'static> = Binding::new("user", "cookie");
-const NOW: UnixTime = UnixTime::from_secs(1_800_000_000);
+use super::super::{Codec, MAX_DEPTH, Mode, Times, UnixTime};
+use super::{BINDING, MODES, NOW, open_value, seal_value};
+use crate::{Error, Key};
 
 fn times() -> Times {
     Times {
@@ -28,9 +26,7 @@ fn times() -> Times {
 /// both `open_bytes` and `open` apply).
 fn sealed_raw(mode: Mode) -> (Codec, Vec<u8>) {
     let codec = Codec::new(Key::generate()).with_mode(mode);
-    let sealed = codec
-        .seal(&BINDING, times(), &("ada", 42u64, [1u8, 2, 3]))
-        .unwrap();
+    let sealed = seal_value(&codec, &BINDING, times(), &("ada", 42u64, [1u8, 2, 3])).unwrap();
     assert!(!sealed.contains('='), "no padding: {sealed}");
     let raw = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
     (codec, raw)
@@ -39,7 +35,7 @@ fn sealed_raw(mode: Mode) -> (Codec, Vec<u8>) {
 /// Opens `sealed` both ways and checks that both fail the same way.
 fn open_both(codec: &Codec, sealed: &str) -> Error {
     let bytes = codec.open_bytes(&BINDING, sealed, NOW);
-    let typed = codec.open::<Value>(&BINDING, sealed, NOW);
+    let typed = open_value::<Value>(codec, &BINDING, sealed, NOW);
     let (Err(bytes), Err(typed)) = (bytes, typed) else {
         panic!("{sealed:?} opened");
     };
@@ -89,8 +85,8 @@ fn the_untampered_value_opens() {
     for mode in MODES {
         let (codec, raw) = sealed_raw(mode);
         let sealed = URL_SAFE_NO_PAD.encode(&raw);
-        let opened: Opened<(String, u64, Vec<u8>)> = codec.open(&BINDING, &sealed, NOW).unwrap();
-        assert_eq!(opened.value, ("ada".to_owned(), 42, vec![1, 2, 3]));
+        let opened: (String, u64, Vec<u8>) = open_value(&codec, &BINDING, &sealed, NOW).unwrap();
+        assert_eq!(opened, ("ada".to_owned(), 42, vec![1, 2, 3]));
     }
 }
 
@@ -252,8 +248,8 @@ fn text_that_is_not_base64url_is_malformed() {
     }
 }
 
-// Hostile CBOR behind a valid MAC: `seal_bytes` seals any bytes, and `open`
-// must then refuse them as `Decode` without crashing.
+// Hostile CBOR behind a valid MAC: `seal_bytes` seals any bytes, and
+// decoding must then refuse them as `Decode` without crashing.
 
 fn codecs() -> [Codec; 2] {
     let key = Key::generate();
@@ -262,9 +258,7 @@ fn codecs() -> [Codec; 2] {
 
 fn open_cbor<T: serde::de::DeserializeOwned>(codec: &Codec, cbor: &[u8]) -> Result<T, Error> {
     let sealed = codec.seal_bytes(&BINDING, times(), cbor).unwrap();
-    codec
-        .open::<T>(&BINDING, &sealed, NOW)
-        .map(|opened| opened.value)
+    open_value::<T>(codec, &BINDING, &sealed, NOW)
 }
 
 fn assert_decode<T: serde::de::DeserializeOwned + std::fmt::Debug>(codec: &Codec, cbor: &[u8]) {
