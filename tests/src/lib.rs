@@ -9,8 +9,9 @@
 //!   cookies from one request to the next;
 //! - [`jar`]: the browser-like cookie jar behind it, and a parser for
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
-//! - [`conformance`]: the `store_tests!` suite every server-side store runs;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port.
+//!
+//! The store conformance suite is the `sessions-conformance` crate.
 //!
 //! ```no_run
 //! # async fn demo(service: impl hyper::service::Service<
@@ -30,7 +31,6 @@
 //! ```
 
 pub mod client;
-pub mod conformance;
 pub mod jar;
 pub mod redis_server;
 pub mod server;

@@ -10,16 +10,21 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use sessions::codec::{Binding, Codec, Mode, Times, UnixTime};
-use sessions::store::{Backend, FileBackend, Record, ServerStore, SessionId, Store};
+use sessions::store::{
+    Backend, FileBackend, Record, ServerStore, SessionId, Store, Times, UnixTime,
+};
 use sessions::{Error, FileStore, Key, MapSession, SessionConfig, Sessions};
-use sessions_tests::conformance::Guarded;
+use sessions_conformance::Guarded;
 
 const CONFIG: SessionConfig = SessionConfig::new("sid");
+/// Bytes before the payload in a record file.
+const HEADER_LEN: usize = 72;
+/// The size limit the backend-level checks load with.
+const MAX: usize = 64 * 1024;
 
 // The generic suite, each test on a file store in its own temp dir that
 // is removed with the store.
-sessions_tests::store_tests!(files, |key| {
+sessions_conformance::store_tests!(files, |key| {
     let dir = TempDir::new();
     let backend = FileBackend::open(dir.store()).expect("open a file store in a temp dir");
     ServerStore::from_backend(Guarded::new(backend, dir), key)
@@ -188,49 +193,40 @@ fn hostile_ids_cannot_be_constructed() {
 }
 
 #[tokio::test]
-async fn cookies_with_sealed_bogus_ids_give_a_fresh_session() {
+async fn hostile_cookie_values_build_no_path_and_give_a_fresh_session() {
     let tmp = TempDir::new();
-    let key = Key::generate();
-    let store = FileStore::open(tmp.store(), key.clone()).unwrap();
+    let store = FileStore::open(tmp.store(), Key::generate()).unwrap();
     let real = saved_cookie(&store).await;
     assert!(
         !is_fresh(&store, &real).await.unwrap(),
         "control: a real cookie loads"
     );
     let files_before = names(&tmp.store(), |_| true);
-
-    let absent = SessionId::generate();
-    let absent_text = absent.to_string();
-    let bogus: [&[u8]; 8] = [
-        b"../../../../etc/passwd",
-        b"/etc/passwd",
-        b"",
-        &[0; 31],
-        &[b'.'; 33],
-        absent_text.as_bytes(),
-        b"..",
-        absent.as_bytes(),
+    let [id] = &record_names(&tmp.store())[..] else {
+        panic!("one session, one file")
+    };
+    let bogus = [
+        "../../../../etc/passwd".to_owned(),
+        "/etc/passwd".to_owned(),
+        "..".to_owned(),
+        id.clone(),
+        SessionId::generate().to_string(),
+        format!("{real}A"),
     ];
-    for mode in [Mode::Encrypted, Mode::Signed] {
-        let codec = Codec::new(key.clone()).with_mode(mode);
-        for value in bogus {
-            let cookie = codec
-                .seal_bytes(&Binding::new("sid", "files"), live(), value)
-                .unwrap();
-            let loaded = store.load("sid", &cookie, UnixTime::now()).await.unwrap();
-            assert_eq!(loaded, None, "{mode:?} {value:?}");
-            assert!(is_fresh(&store, &cookie).await.unwrap());
-        }
+    for value in &bogus {
+        let loaded = store.load("sid", value, UnixTime::now()).await.unwrap();
+        assert_eq!(loaded, None, "{value:?}");
+        assert!(is_fresh(&store, value).await.unwrap());
     }
     assert_eq!(
         names(&tmp.store(), |_| true),
         files_before,
-        "no path was built from a bogus id"
+        "no path was built from a cookie value"
     );
 }
 
 #[tokio::test]
-async fn record_files_have_a_fixed_header() {
+async fn record_files_hold_the_one_record_format() {
     let tmp = TempDir::new();
     let backend = FileBackend::open(tmp.store()).unwrap();
     let id = SessionId::generate();
@@ -241,17 +237,13 @@ async fn record_files_have_a_fixed_header() {
     };
     let record = Record::new(b"payload".to_vec(), times);
     assert!(backend.create(&id, &record, UnixTime::now()).await.unwrap());
-    let mut expected = b"SESS\x01\0\0\0".to_vec();
-    expected.extend_from_slice(&0x0102_0304_u64.to_be_bytes());
-    expected.extend_from_slice(&0x0506_0708_u64.to_be_bytes());
-    expected.extend_from_slice(&u64::MAX.to_be_bytes());
-    expected.extend_from_slice(&7_u64.to_be_bytes());
-    expected.extend_from_slice(b"payload");
-    assert_eq!(
-        fs::read(tmp.store().join(id.to_string())).unwrap(),
-        expected
-    );
-    let loaded = backend.load(&id, UnixTime::now()).await.unwrap();
+    let bytes = fs::read(tmp.store().join(id.to_string())).unwrap();
+    assert_eq!(bytes, record.encode(&id));
+    assert_eq!(&bytes[..8], b"SESS\x02\0\0\0");
+    assert_eq!(bytes[40..48], 0x0102_0304_u64.to_be_bytes());
+    assert_eq!(bytes[64..HEADER_LEN], 7_u64.to_be_bytes());
+    assert_eq!(&bytes[HEADER_LEN..], b"payload");
+    let loaded = backend.load(&id, UnixTime::now(), 7).await.unwrap();
     assert_eq!(loaded, Some(record));
 }
 
@@ -262,18 +254,20 @@ fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         damaged[at..at + bytes.len()].copy_from_slice(bytes);
         damaged
     };
-    let declared = u64::try_from(good.len() - 40).unwrap();
+    let declared = u64::try_from(good.len() - HEADER_LEN).unwrap();
     vec![
         ("empty", Vec::new()),
         ("truncated header", good[..10].to_vec()),
-        ("header only", good[..40].to_vec()),
+        ("header only", good[..HEADER_LEN].to_vec()),
         ("truncated payload", good[..good.len() - 1].to_vec()),
         ("trailing byte", [good, &[0]].concat()),
         ("wrong magic", with(0, b"XXXX")),
-        ("future version", with(4, &[2])),
+        ("the format before ids were bound", with(4, &[1])),
+        ("future version", with(4, &[3])),
         ("reserved bytes", with(5, &[1])),
-        ("huge length", with(32, &u64::MAX.to_be_bytes())),
-        ("length one more", with(32, &(declared + 1).to_be_bytes())),
+        ("another id's digest", with(8, &[!good[8]])),
+        ("huge length", with(64, &u64::MAX.to_be_bytes())),
+        ("length one more", with(64, &(declared + 1).to_be_bytes())),
         (
             "foreign file",
             b"#!/bin/sh\necho this is not a session record at all\n".to_vec(),
@@ -281,83 +275,122 @@ fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
+/// The session file of a store with one session.
+fn only_file(tmp: &TempDir) -> (SessionId, PathBuf) {
+    let [name] = &record_names(&tmp.store())[..] else {
+        panic!("one session, one file")
+    };
+    (name.parse().unwrap(), tmp.store().join(name))
+}
+
+/// Asserts that `cookie` fails to load from `store` with a decode error
+/// that names no id, and that its request fails closed.
+async fn assert_refused(store: &FileStore, cookie: &str, what: &str) {
+    let loaded = store.load("sid", cookie, UnixTime::now()).await;
+    let Err(Error::Decode(source)) = &loaded else {
+        panic!("{what}: {loaded:?}")
+    };
+    let message = source.to_string();
+    assert!(
+        message.contains("not a valid session record"),
+        "{what}: {message}"
+    );
+    for name in record_names(store.backend().dir()) {
+        assert!(!message.contains(&name), "{what}: errors never name an id");
+    }
+    assert!(
+        is_fresh(store, cookie).await.is_err(),
+        "{what}: the request fails closed"
+    );
+}
+
 #[tokio::test]
 async fn corrupt_record_files_fail_closed_and_never_panic() {
     let tmp = TempDir::new();
     let store = FileStore::open(tmp.store(), Key::generate()).unwrap();
     let cookie = saved_cookie(&store).await;
-    let [name] = &record_names(&tmp.store())[..] else {
-        panic!("one session, one file")
-    };
-    let (id, path) = (name.parse::<SessionId>().unwrap(), tmp.store().join(name));
+    let (id, path) = only_file(&tmp);
     let good = fs::read(&path).unwrap();
     let record = Record::new(vec![1, 2, 3], live());
 
     for (what, bytes) in damaged(&good) {
         fs::write(&path, &bytes).unwrap();
-        let loaded = store.load("sid", &cookie, UnixTime::now()).await;
-        let Err(Error::Decode(source)) = &loaded else {
-            panic!("{what}: {loaded:?}")
-        };
-        let message = source.to_string();
-        assert!(message.contains("not a valid record"), "{what}: {message}");
-        assert!(!message.contains(name.as_str()), "errors never name the id");
-        assert!(
-            is_fresh(&store, &cookie).await.is_err(),
-            "{what}: the request fails closed"
-        );
+        assert_refused(&store, &cookie, what).await;
         let updated = store.backend().update(&id, &record, UnixTime::now()).await;
         assert!(
             updated.is_err(),
             "{what}: update overwrote an unreadable file"
         );
         assert_eq!(fs::read(&path).unwrap(), bytes, "{what}: file untouched");
-        assert_eq!(
-            store
-                .backend()
-                .cleanup_expired(UnixTime::now())
-                .await
-                .unwrap(),
-            0
-        );
+        let removed = store.backend().cleanup_expired(UnixTime::now()).await;
+        assert_eq!(removed.unwrap(), 0, "{what}: cleanup leaves it");
     }
     store.backend().delete(&id).await.unwrap();
     assert!(!path.exists(), "delete removes an unreadable file");
     assert!(is_fresh(&store, &cookie).await.unwrap());
 }
 
+/// Saves a session holding `len` bytes of notes through `store`.
+async fn save_notes(store: &FileStore, len: usize) -> sessions::Result<String> {
+    let sessions = Sessions::new(store.clone());
+    let mut req = http::Request::new(());
+    sessions.attach(&mut req);
+    let session = MapSession::load(&req, CONFIG).await?;
+    session.insert("notes", &"n".repeat(len))?;
+    let mut res = http::Response::new(());
+    sessions::save(&req, &mut res).await?;
+    let header = res.headers()[http::header::SET_COOKIE].to_str().unwrap();
+    let pair = header.split(';').next().unwrap();
+    Ok(pair.strip_prefix("sid=").unwrap().to_owned())
+}
+
 #[tokio::test]
-async fn records_over_the_size_limit_are_refused_both_ways() {
+async fn the_store_limit_applies_to_saves_and_to_the_files_loads_find() {
+    let (tmp, key) = (TempDir::new(), Key::generate());
+    let small = FileStore::open(tmp.store(), key.clone())
+        .unwrap()
+        .with_max_record_len(1024);
+    let roomy = FileStore::open(tmp.store(), key).unwrap();
+
+    let err = save_notes(&small, 2000).await.unwrap_err();
+    let Error::Save(errors) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(matches!(
+        errors.failures(),
+        [("sid", Error::RecordTooLarge { max: 1024, .. })]
+    ));
+    assert!(record_names(&tmp.store()).is_empty(), "nothing written");
+
+    // The same directory written by a store with a larger limit.
+    let cookie = save_notes(&roomy, 2000).await.unwrap();
+    assert!(!is_fresh(&roomy, &cookie).await.unwrap());
+    let loaded = small.load("sid", &cookie, UnixTime::now()).await;
+    assert!(
+        matches!(loaded, Err(Error::RecordTooLarge { max: 1024, .. })),
+        "{loaded:?}"
+    );
+    assert!(is_fresh(&small, &cookie).await.is_err(), "fails closed");
+}
+
+#[tokio::test]
+async fn the_backend_refuses_a_payload_over_the_limit_before_reading_it() {
     let tmp = TempDir::new();
     let backend = FileBackend::open(tmp.store()).unwrap();
-    let big = Record::new(vec![7; 64 * 1024 + 1], live());
+    let big = Record::new(vec![7; 1 << 20], live());
     let id = SessionId::generate();
-    let err = backend
-        .create(&id, &big, UnixTime::now())
-        .await
-        .unwrap_err();
+    assert!(backend.create(&id, &big, UnixTime::now()).await.unwrap());
+    let err = backend.load(&id, UnixTime::now(), 1024).await.unwrap_err();
     assert!(matches!(
         err,
         Error::RecordTooLarge {
-            len: 65_537,
-            max: 65_536
+            len: 1_048_576,
+            max: 1024
         }
     ));
-    assert!(names(&tmp.store(), |name| name != ".locks").is_empty());
-
-    let roomy = FileBackend::open(tmp.store())
-        .unwrap()
-        .with_max_record_len(1 << 20);
-    assert!(roomy.create(&id, &big, UnixTime::now()).await.unwrap());
-    let err = backend.load(&id, UnixTime::now()).await.unwrap_err();
-    assert!(matches!(
-        err,
-        Error::RecordTooLarge {
-            len: 65_537,
-            max: 65_536
-        }
-    ));
-    assert_eq!(roomy.load(&id, UnixTime::now()).await.unwrap(), Some(big));
+    let loaded = backend.load(&id, UnixTime::now(), 1 << 20).await.unwrap();
+    assert_eq!(loaded, Some(big));
+    assert_eq!(names(&tmp.store(), |name| !name.starts_with('.')).len(), 1);
 }
 
 #[tokio::test]
@@ -505,7 +538,7 @@ async fn an_update_racing_a_delete_never_brings_the_session_back() {
         for writer in writers {
             writer.await.unwrap();
         }
-        assert_eq!(backend.load(&id, UnixTime::now()).await.unwrap(), None);
+        assert_eq!(backend.load(&id, UnixTime::now(), MAX).await.unwrap(), None);
     }
 }
 
@@ -706,7 +739,7 @@ async fn loop_worker(backend: &FileBackend, tag: &str, ids: &[SessionId]) {
 fn assert_all_whole(rt: &tokio::runtime::Runtime, backend: &FileBackend) {
     for name in record_names(backend.dir()) {
         let id: SessionId = name.parse().unwrap();
-        let record = rt.block_on(backend.load(&id, UnixTime::now()));
+        let record = rt.block_on(backend.load(&id, UnixTime::now(), MAX));
         let record = record.unwrap().expect("every file holds a live record");
         parse_payload(&record.payload);
     }
@@ -717,7 +750,9 @@ fn seq_of(
     backend: &FileBackend,
     id: &SessionId,
 ) -> Option<(String, u32)> {
-    let record = rt.block_on(backend.load(id, UnixTime::now())).unwrap()?;
+    let record = rt
+        .block_on(backend.load(id, UnixTime::now(), MAX))
+        .unwrap()?;
     Some(parse_payload(&record.payload))
 }
 

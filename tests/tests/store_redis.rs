@@ -14,7 +14,7 @@ use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
 use sessions::store::{RedisBackend, ServerStore};
 use sessions::{Error, Handle, Key, RedisStore, Session, SessionData, SessionLayer, Sessions};
-use sessions_tests::conformance::Guarded;
+use sessions_conformance::Guarded;
 use sessions_tests::redis_server::RedisServer;
 use sessions_tests::{Client, serve_tower};
 use tower::ServiceBuilder;
@@ -28,7 +28,7 @@ async fn owned_redis(key: Key) -> ServerStore<Guarded<RedisBackend, RedisServer>
     ServerStore::from_backend(Guarded::new(backend, server), key)
 }
 
-sessions_tests::store_tests!(redis, owned_redis);
+sessions_conformance::store_tests!(redis, owned_redis);
 
 #[derive(Session, Serialize, Deserialize, Default, Clone, PartialEq, Debug)]
 #[session(name = "user")]
