@@ -236,6 +236,13 @@ mod tests {
         Times::fresh(UnixTime::now(), Duration::from_mins(1))
     }
 
+    /// Runs `sql` with `params` on the backend's connection, as an
+    /// operator (or an attacker with write access) would.
+    fn execute(backend: &SqliteBackend, sql: &str, params: impl rusqlite::Params) -> usize {
+        let conn = backend.conn.lock().unwrap();
+        conn.execute(sql, params).unwrap()
+    }
+
     #[tokio::test]
     async fn times_past_i64_are_kept_and_stay_live() {
         let backend = SqliteBackend::open_in_memory().unwrap();
@@ -260,5 +267,71 @@ mod tests {
         }
         assert_eq!(backend.cleanup_expired(now).await.unwrap(), 2);
         assert_eq!(backend.cleanup_expired(now).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_row_copied_or_moved_to_another_id_does_not_load() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (alice, bob, now) = (
+            SessionId::generate(),
+            SessionId::generate(),
+            UnixTime::now(),
+        );
+        assert!(
+            backend
+                .create(&alice, &Record::new(vec![1], live()), now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            backend
+                .create(&bob, &Record::new(vec![2], live()), now)
+                .await
+                .unwrap()
+        );
+
+        let copy = "UPDATE sessions SET record = (SELECT record FROM sessions WHERE id = ?1)
+            WHERE id = ?2";
+        assert_eq!(
+            execute(&backend, copy, [alice.to_string(), bob.to_string()]),
+            1
+        );
+        let loaded = backend.load(&bob, now, 10).await;
+        assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
+        assert!(backend.load(&alice, now, 10).await.unwrap().is_some());
+
+        execute(
+            &backend,
+            "DELETE FROM sessions WHERE id = ?1",
+            [bob.to_string()],
+        );
+        let moved = "UPDATE sessions SET id = ?2 WHERE id = ?1";
+        assert_eq!(
+            execute(&backend, moved, [alice.to_string(), bob.to_string()]),
+            1
+        );
+        let loaded = backend.load(&bob, now, 10).await;
+        assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
+        assert_eq!(backend.load(&alice, now, 10).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_row_over_the_limit_is_refused_from_its_first_bytes() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (id, now) = (SessionId::generate(), UnixTime::now());
+        let big = Record::new(vec![0; 1 << 20], live());
+        assert!(backend.create(&id, &big, now).await.unwrap());
+        let loaded = backend.load(&id, now, 1024).await;
+        assert!(
+            matches!(
+                loaded,
+                Err(Error::RecordTooLarge {
+                    len: 1_048_576,
+                    max: 1024
+                })
+            ),
+            "{loaded:?}"
+        );
+        assert_eq!(backend.load(&id, now, 1 << 20).await.unwrap(), Some(big));
     }
 }

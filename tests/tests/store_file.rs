@@ -330,6 +330,39 @@ async fn corrupt_record_files_fail_closed_and_never_panic() {
     assert!(is_fresh(&store, &cookie).await.unwrap());
 }
 
+#[tokio::test]
+async fn a_record_copied_or_moved_to_another_id_does_not_load() {
+    let tmp = TempDir::new();
+    let store = FileStore::open(tmp.store(), Key::generate()).unwrap();
+    let alice = saved_cookie(&store).await;
+    let (alice_id, alice_path) = only_file(&tmp);
+    let bob = saved_cookie(&store).await;
+    let loaded = store.load("sid", &bob, UnixTime::now()).await.unwrap();
+    let bob_id = loaded.unwrap().id().cloned().unwrap();
+    let bob_path = tmp.store().join(bob_id.to_string());
+    assert_ne!(alice_id, bob_id);
+
+    fs::copy(&alice_path, &bob_path).unwrap();
+    assert_refused(&store, &bob, "a copy").await;
+    assert!(
+        !is_fresh(&store, &alice).await.unwrap(),
+        "the original loads"
+    );
+    let record = Record::new(vec![1], live());
+    let updated = store
+        .backend()
+        .update(&bob_id, &record, UnixTime::now())
+        .await;
+    assert!(updated.is_err(), "a foreign record is not overwritten");
+    let removed = store.backend().cleanup_expired(UnixTime::now()).await;
+    assert_eq!(removed.unwrap(), 0);
+    assert!(bob_path.exists(), "cleanup leaves it for an operator");
+
+    fs::rename(&alice_path, &bob_path).unwrap();
+    assert_refused(&store, &bob, "a move").await;
+    assert!(is_fresh(&store, &alice).await.unwrap(), "moved away");
+}
+
 /// Saves a session holding `len` bytes of notes through `store`.
 async fn save_notes(store: &FileStore, len: usize) -> sessions::Result<String> {
     let sessions = Sessions::new(store.clone());
