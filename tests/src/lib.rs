@@ -9,7 +9,9 @@
 //!   cookies from one request to the next;
 //! - [`jar`]: the browser-like cookie jar behind it, and a parser for
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
-//! - [`redis_server`]: a real `redis-server` on a free loopback port.
+//! - [`files`]: what the `FileStore` tests share;
+//! - [`redis_server`]: a real `redis-server` on a free loopback port;
+//! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
 //!
 //! The store conformance suite is the `sessions-conformance` crate.
 //!
@@ -31,10 +33,13 @@
 //! ```
 
 pub mod client;
+pub mod files;
 pub mod jar;
 pub mod redis_server;
 pub mod server;
+pub mod temp_dir;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};
 pub use server::{Server, serve, serve_tower};
+pub use temp_dir::TempDir;
