@@ -246,11 +246,43 @@ impl Loaded {
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 pub trait Store: protocol::Sealed {
-    /// A short name of the kind of store (`"cookie"`, `"files"`...).
+    /// A short name of the kind of store (`"cookie"`, `"files"`...), bound
+    /// into every cookie the store seals.
+    ///
+    /// ```
+    /// use sessions::store::Store;
+    /// use sessions::{CookieStore, Key, MemoryStore};
+    ///
+    /// assert_eq!(CookieStore::new(Key::generate()).kind(), "cookie");
+    /// assert_eq!(MemoryStore::new(Key::generate()).kind(), "memory");
+    /// ```
     fn kind(&self) -> &'static str;
 
     /// Loads the session behind the cookie value `cookie` of the cookie
     /// `name`, judging expiry at `now`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::store::{Store, UnixTime};
+    /// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// # let mut res = http::Response::new(());
+    /// # sessions::save(&req, &mut res).await?;
+    /// # let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    /// // `store` saved a session whose cookie value is `cookie`, for 30 days.
+    /// let now = UnixTime::now();
+    /// assert!(store.load("user", cookie, now).await?.is_some());
+    /// let later = now + Duration::from_secs(31 * 24 * 3600);
+    /// assert!(store.load("user", cookie, later).await?.is_none(), "expired by then");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     fn load<'a>(
         &'a self,
         name: &'a str,
