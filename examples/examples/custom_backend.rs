@@ -6,10 +6,11 @@
 //! ```
 //!
 //! The backend is `examples/src/sqlite.rs`: a hundred-odd lines that
-//! implement `sessions::store::Backend` (create-if-absent, load, update-if-
-//! present, delete, cleanup), checked by the conformance suite in
-//! `examples/tests/sqlite_conformance.rs`. `ServerStore::from_backend` does
-//! the rest: random ids, sealed in the cookie, renew, timeouts.
+//! implement `sessions::store::Backend` with plain `async fn`s
+//! (create-if-absent, load, update-if-present, delete, cleanup), checked by
+//! the `sessions-conformance` suite in `examples/tests/sqlite_conformance.rs`.
+//! `ServerStore::from_backend` does the rest: random ids, sealed in the
+//! cookie, renew, timeouts, the record size limit.
 //!
 //! Set `SESSION_KEY` (from `cargo run -q --example keygen`) for sessions
 //! that survive a restart, and `PORT` to serve on another port than 3000.
@@ -67,7 +68,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     println!("  curl -b jar -c jar {url}/              # visit #1, then #2, ...");
     println!("  curl -b jar -c jar -X POST {url}/forget");
     println!(
-        "  sqlite3 {db} 'SELECT id, length(payload), datetime(expires, \"unixepoch\") FROM sessions'"
+        "  sqlite3 {db} 'SELECT id, length(record), datetime(expires, \"unixepoch\") FROM sessions'"
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

@@ -1,14 +1,22 @@
 //! A custom server-side store: sessions in an SQLite database.
 //!
 //! [`SqliteBackend`] implements [`Backend`], the five-method contract every
-//! server-side store keeps; [`ServerStore`](sessions::store::ServerStore)
-//! turns it into a store (ids, sealing, renew, timeouts). One row per
+//! server-side store keeps, with plain `async fn`s;
+//! [`ServerStore`](sessions::store::ServerStore) turns it into a store
+//! (ids, sealing, renew, timeouts, the record size limit). One row per
 //! session:
 //!
 //! ```sql
-//! CREATE TABLE sessions (id TEXT PRIMARY KEY, payload BLOB, created INTEGER,
-//!                        issued INTEGER, expires INTEGER)
+//! CREATE TABLE sessions (id TEXT PRIMARY KEY, record BLOB, expires INTEGER)
 //! ```
+//!
+//! `record` is [`Record::encode`], the byte format every store shares: it
+//! binds the row to its id, so a row copied or moved under another id
+//! (`UPDATE sessions SET id = ...`) fails to load instead of showing one
+//! user's session to another, and [`Record::decode`] applies the store's
+//! size limit. `expires` repeats the expiry in a column of its own, for
+//! the `WHERE` clauses and the index of the cleanup; both are written by
+//! the same statement.
 //!
 //! Every method is one SQL statement, so each is atomic without an explicit
 //! transaction, and the "live" conditions of the contract sit in the
@@ -26,14 +34,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
-use sessions::store::{Backend, BoxFuture, Record, SessionId, Times, UnixTime};
+use sessions::store::{Backend, Record, SessionId, UnixTime};
 use sessions::{Error, Result};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY NOT NULL,
-    payload BLOB NOT NULL,
-    created INTEGER NOT NULL,
-    issued INTEGER NOT NULL,
+    record BLOB NOT NULL,
     expires INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
@@ -52,8 +58,8 @@ CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 ///
 /// assert!(backend.create(&id, &record, now).await?);
 /// assert!(!backend.create(&id, &record, now).await?, "insert-if-absent");
-/// assert_eq!(backend.load(&id, now).await?, Some(record));
-/// assert_eq!(backend.load(&id, now + Duration::from_mins(1)).await?, None);
+/// assert_eq!(backend.load(&id, now, 1024).await?, Some(record));
+/// assert_eq!(backend.load(&id, now + Duration::from_mins(1), 1024).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone, Debug)]
@@ -77,7 +83,7 @@ impl SqliteBackend {
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// assert!(SqliteBackend::open(&path)?.create(&id, &record, now).await?);
     /// // Another connection (another process, a restart) sees the row.
-    /// assert_eq!(SqliteBackend::open(&path)?.load(&id, now).await?, Some(record));
+    /// assert_eq!(SqliteBackend::open(&path)?.load(&id, now, 1024).await?, Some(record));
     /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// # std::fs::remove_file(&path).unwrap();
     /// ```
@@ -136,23 +142,11 @@ fn secs(time: UnixTime) -> i64 {
     i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// The time in column `index`; a negative one is an error, not the epoch.
-fn time(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<UnixTime> {
-    let secs: i64 = row.get(index)?;
-    u64::try_from(secs)
-        .map(UnixTime::from_secs)
-        .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(index, secs))
-}
-
-/// The id, payload and times of `record`, as the statements' parameters.
-fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, [i64; 3]) {
-    let Times {
-        created_at,
-        issued_at,
-        expires_at,
-    } = record.times;
-    let times = [secs(created_at), secs(issued_at), secs(expires_at)];
-    (id.to_string(), record.payload.clone(), times)
+/// The id, encoded record and expiry of `record`, as the statements'
+/// parameters.
+fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, i64) {
+    let expires = secs(record.times.expires_at);
+    (id.to_string(), record.encode(id), expires)
 }
 
 impl Backend for SqliteBackend {
@@ -161,105 +155,104 @@ impl Backend for SqliteBackend {
     }
 
     /// Insert, or take over a row that has expired: an expired row is absent.
-    fn create<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        let (id, payload, [created, issued, expires]) = row(id, record);
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        let (id, record, expires) = row(id, record);
         let now = secs(now);
-        Box::pin(self.run(move |conn| {
-            let sql = "INSERT INTO sessions (id, payload, created, issued, expires)
-                VALUES (?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT (id) DO UPDATE SET payload = excluded.payload,
-                    created = excluded.created, issued = excluded.issued,
+        self.run(move |conn| {
+            let sql = "INSERT INTO sessions (id, record, expires) VALUES (?1, ?2, ?3)
+                ON CONFLICT (id) DO UPDATE SET record = excluded.record,
                     expires = excluded.expires
-                WHERE sessions.expires <= ?6";
+                WHERE sessions.expires <= ?4";
             let changed = conn
                 .prepare_cached(sql)?
-                .execute(params![id, payload, created, issued, expires, now])?;
+                .execute(params![id, record, expires, now])?;
             Ok(changed == 1)
-        }))
+        })
+        .await
     }
 
-    fn load<'a>(
-        &'a self,
-        id: &'a SessionId,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Record>>> {
-        let (id, now) = (id.to_string(), secs(now));
-        Box::pin(self.run(move |conn| {
-            let sql = "SELECT payload, created, issued, expires FROM sessions
-                WHERE id = ?1 AND expires > ?2";
-            let mut statement = conn.prepare_cached(sql)?;
-            let record = statement.query_row(params![id, now], |row| {
-                let times = Times {
-                    created_at: time(row, 1)?,
-                    issued_at: time(row, 2)?,
-                    expires_at: time(row, 3)?,
-                };
-                Ok(Record::new(row.get(0)?, times))
-            });
-            record.optional()
-        }))
+    /// Reads no more of the row than a record of `max_len` needs, so an
+    /// oversized one is refused without being read whole.
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        let (key, now) = (id.to_string(), secs(now));
+        let limit = i64::try_from(Record::read_limit(max_len)).unwrap_or(i64::MAX);
+        let bytes: Option<Vec<u8>> = self
+            .run(move |conn| {
+                let sql = "SELECT substr(record, 1, ?3) FROM sessions
+                    WHERE id = ?1 AND expires > ?2";
+                let mut statement = conn.prepare_cached(sql)?;
+                statement
+                    .query_row(params![key, now, limit], |row| row.get(0))
+                    .optional()
+            })
+            .await?;
+        bytes
+            .map(|bytes| Record::decode(&bytes, id, max_len))
+            .transpose()
     }
 
     /// Replace a live row; a deleted or expired one stays as it is.
-    fn update<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        let (id, payload, [created, issued, expires]) = row(id, record);
+    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        let (id, record, expires) = row(id, record);
         let now = secs(now);
-        Box::pin(self.run(move |conn| {
-            let sql = "UPDATE sessions SET payload = ?2, created = ?3, issued = ?4, expires = ?5
-                WHERE id = ?1 AND expires > ?6";
+        self.run(move |conn| {
+            let sql = "UPDATE sessions SET record = ?2, expires = ?3
+                WHERE id = ?1 AND expires > ?4";
             let changed = conn
                 .prepare_cached(sql)?
-                .execute(params![id, payload, created, issued, expires, now])?;
+                .execute(params![id, record, expires, now])?;
             Ok(changed == 1)
-        }))
+        })
+        .await
     }
 
     /// `true` when a row was there, expired or not (as `MemoryBackend`).
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
         let id = id.to_string();
-        Box::pin(self.run(move |conn| {
+        self.run(move |conn| {
             let sql = "DELETE FROM sessions WHERE id = ?1";
             Ok(conn.prepare_cached(sql)?.execute([id])? == 1)
-        }))
+        })
+        .await
     }
 
-    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {
+    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         let now = secs(now);
-        Box::pin(self.run(move |conn| {
+        self.run(move |conn| {
             let sql = "DELETE FROM sessions WHERE expires <= ?1";
             conn.prepare_cached(sql)?.execute([now])
-        }))
+        })
+        .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use sessions::store::Times;
+
     use super::*;
 
+    fn live() -> Times {
+        Times::fresh(UnixTime::now(), Duration::from_mins(1))
+    }
+
+    /// Runs `sql` with `params` on the backend's connection, as an
+    /// operator (or an attacker with write access) would.
+    fn execute(backend: &SqliteBackend, sql: &str, params: impl rusqlite::Params) -> usize {
+        let conn = backend.conn.lock().unwrap();
+        conn.execute(sql, params).unwrap()
+    }
+
     #[tokio::test]
-    async fn times_past_i64_are_stored_as_the_far_future() {
+    async fn times_past_i64_are_kept_and_stay_live() {
         let backend = SqliteBackend::open_in_memory().unwrap();
         let (id, now) = (SessionId::generate(), UnixTime::now());
         let times = Times::fresh(now, Duration::MAX);
         assert_eq!(times.expires_at.as_secs(), u64::MAX);
-        assert!(
-            backend
-                .create(&id, &Record::new(vec![], times), UnixTime::now())
-                .await
-                .unwrap()
-        );
-        let loaded = backend.load(&id, now).await.unwrap().unwrap();
-        assert_eq!(loaded.times.expires_at.as_secs(), i64::MAX.unsigned_abs());
+        let record = Record::new(vec![], times);
+        assert!(backend.create(&id, &record, now).await.unwrap());
+        let loaded = backend.load(&id, now, 10).await.unwrap();
+        assert_eq!(loaded, Some(record), "the record keeps the exact time");
     }
 
     #[tokio::test]
@@ -267,16 +260,78 @@ mod tests {
         let backend = SqliteBackend::open_in_memory().unwrap();
         let now = UnixTime::now();
         let old = Times::fresh(UnixTime::from_secs(1), Duration::from_secs(1));
-        for times in [old, old, Times::fresh(now, Duration::from_mins(1))] {
+        for times in [old, old, live()] {
             let record = Record::new(vec![7], times);
-            assert!(
-                backend
-                    .create(&SessionId::generate(), &record, UnixTime::now())
-                    .await
-                    .unwrap()
-            );
+            let id = SessionId::generate();
+            assert!(backend.create(&id, &record, now).await.unwrap());
         }
         assert_eq!(backend.cleanup_expired(now).await.unwrap(), 2);
         assert_eq!(backend.cleanup_expired(now).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_row_copied_or_moved_to_another_id_does_not_load() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (alice, bob, now) = (
+            SessionId::generate(),
+            SessionId::generate(),
+            UnixTime::now(),
+        );
+        assert!(
+            backend
+                .create(&alice, &Record::new(vec![1], live()), now)
+                .await
+                .unwrap()
+        );
+        assert!(
+            backend
+                .create(&bob, &Record::new(vec![2], live()), now)
+                .await
+                .unwrap()
+        );
+
+        let copy = "UPDATE sessions SET record = (SELECT record FROM sessions WHERE id = ?1)
+            WHERE id = ?2";
+        assert_eq!(
+            execute(&backend, copy, [alice.to_string(), bob.to_string()]),
+            1
+        );
+        let loaded = backend.load(&bob, now, 10).await;
+        assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
+        assert!(backend.load(&alice, now, 10).await.unwrap().is_some());
+
+        execute(
+            &backend,
+            "DELETE FROM sessions WHERE id = ?1",
+            [bob.to_string()],
+        );
+        let moved = "UPDATE sessions SET id = ?2 WHERE id = ?1";
+        assert_eq!(
+            execute(&backend, moved, [alice.to_string(), bob.to_string()]),
+            1
+        );
+        let loaded = backend.load(&bob, now, 10).await;
+        assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
+        assert_eq!(backend.load(&alice, now, 10).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_row_over_the_limit_is_refused_from_its_first_bytes() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (id, now) = (SessionId::generate(), UnixTime::now());
+        let big = Record::new(vec![0; 1 << 20], live());
+        assert!(backend.create(&id, &big, now).await.unwrap());
+        let loaded = backend.load(&id, now, 1024).await;
+        assert!(
+            matches!(
+                loaded,
+                Err(Error::RecordTooLarge {
+                    len: 1_048_576,
+                    max: 1024
+                })
+            ),
+            "{loaded:?}"
+        );
+        assert_eq!(backend.load(&id, now, 1 << 20).await.unwrap(), Some(big));
     }
 }

@@ -6,15 +6,15 @@ use std::path::PathBuf;
 
 use sessions::Key;
 use sessions::store::{ServerStore, SessionId};
+use sessions_conformance::Guarded;
 use sessions_examples::sqlite::SqliteBackend;
-use sessions_tests::conformance::Guarded;
 
-sessions_tests::store_tests!(in_memory, |key| {
+sessions_conformance::store_tests!(in_memory, |key| {
     let backend = SqliteBackend::open_in_memory().expect("an in-memory database opens");
     ServerStore::from_backend(backend, key)
 });
 
-sessions_tests::store_tests!(on_disk, |key| temp_file_store(key));
+sessions_conformance::store_tests!(on_disk, |key| temp_file_store(key));
 
 fn temp_file_store(key: Key) -> ServerStore<Guarded<SqliteBackend, TempFile>> {
     let path =

@@ -9,8 +9,11 @@
 //!   cookies from one request to the next;
 //! - [`jar`]: the browser-like cookie jar behind it, and a parser for
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
-//! - [`conformance`]: the `store_tests!` suite every server-side store runs;
-//! - [`redis_server`]: a real `redis-server` on a free loopback port.
+//! - [`files`]: what the `FileStore` tests share;
+//! - [`redis_server`]: a real `redis-server` on a free loopback port;
+//! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
+//!
+//! The store conformance suite is the `sessions-conformance` crate.
 //!
 //! ```no_run
 //! # async fn demo(service: impl hyper::service::Service<
@@ -30,11 +33,13 @@
 //! ```
 
 pub mod client;
-pub mod conformance;
+pub mod files;
 pub mod jar;
 pub mod redis_server;
 pub mod server;
+pub mod temp_dir;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};
 pub use server::{Server, serve, serve_tower};
+pub use temp_dir::TempDir;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
 use sessions::{Key, MemoryStore};
 
-sessions_tests::store_tests!(memory, |key| MemoryStore::new(key));
+sessions_conformance::store_tests!(memory, |key| MemoryStore::new(key));
 
 fn record(times: Times) -> Record {
     Record::new(vec![1, 2, 3], times)
@@ -68,7 +68,7 @@ async fn the_bound_holds_and_expired_records_go_first() {
     }
     let now = UnixTime::now();
     assert!(
-        backend.load(&ids[4], now).await.unwrap().is_some(),
+        backend.load(&ids[4], now, 1024).await.unwrap().is_some(),
         "the newest record is kept"
     );
 }

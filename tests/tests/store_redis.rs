@@ -1,20 +1,22 @@
 //! `RedisStore` against a real `redis-server` on a free loopback port:
 //! the conformance suite, faults (Redis stopped and restarted, garbage under
-//! a session key), and two app servers sharing one Redis.
+//! a session key), values copied, moved or grown under session keys, and
+//! two app servers sharing one Redis.
 //!
 //! `scripts/setup.sh` installs `redis-server`; without it these tests fail
 //! loudly, they are never skipped.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
-use sessions::store::{RedisBackend, ServerStore};
+use sessions::store::{Backend, Record, RedisBackend, ServerStore, SessionId, Store, UnixTime};
 use sessions::{Error, Handle, Key, RedisStore, Session, SessionData, SessionLayer, Sessions};
-use sessions_tests::conformance::Guarded;
+use sessions_conformance::Guarded;
 use sessions_tests::redis_server::RedisServer;
 use sessions_tests::{Client, serve_tower};
 use tower::ServiceBuilder;
@@ -28,7 +30,7 @@ async fn owned_redis(key: Key) -> ServerStore<Guarded<RedisBackend, RedisServer>
     ServerStore::from_backend(Guarded::new(backend, server), key)
 }
 
-sessions_tests::store_tests!(redis, owned_redis);
+sessions_conformance::store_tests!(redis, owned_redis);
 
 #[derive(Session, Serialize, Deserialize, Default, Clone, PartialEq, Debug)]
 #[session(name = "user")]
@@ -129,6 +131,110 @@ async fn garbage_under_a_session_key_is_an_error_not_a_panic() {
     let req = request_with(&sessions, Some(&cookie));
     let err = UserSession::load(&req).await.unwrap_err();
     assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+/// A store shared with its registry, to read what a cookie leads to.
+async fn shared_store(redis: &RedisServer, max: usize) -> (Arc<RedisStore>, Sessions) {
+    let store = RedisStore::connect(&redis.url(), Key::generate())
+        .await
+        .unwrap()
+        .with_max_record_len(max);
+    let store = Arc::new(store);
+    (Arc::clone(&store), Sessions::new(store))
+}
+
+/// The id behind a `user=VALUE` pair.
+async fn id_of(store: &RedisStore, pair: &str) -> SessionId {
+    let value = pair.strip_prefix("user=").unwrap();
+    let loaded = store.load("user", value, UnixTime::now()).await.unwrap();
+    loaded.unwrap().id().cloned().unwrap()
+}
+
+/// Loading `pair` fails with a decode error, and so does the request.
+async fn assert_refused(store: &RedisStore, sessions: &Sessions, pair: &str) {
+    let value = pair.strip_prefix("user=").unwrap();
+    let loaded = store.load("user", value, UnixTime::now()).await;
+    assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
+    let req = request_with(sessions, Some(pair));
+    let err = UserSession::load(&req).await.unwrap_err();
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_value_copied_or_moved_to_another_key_does_not_load() {
+    let redis = RedisServer::start();
+    let (store, sessions) = shared_store(&redis, 1024).await;
+    let (alice, bob) = (
+        log_in(&sessions, "alice").await,
+        log_in(&sessions, "bob").await,
+    );
+    let (alice_id, bob_id) = (id_of(&store, &alice).await, id_of(&store, &bob).await);
+    let (from, to) = (format!("session:{alice_id}"), format!("session:{bob_id}"));
+
+    assert_eq!(redis.raw(&format!("COPY {from} {to} REPLACE")), ":1\r\n");
+    assert_refused(&store, &sessions, &bob).await;
+    let req = request_with(&sessions, Some(&alice));
+    let user = UserSession::load(&req).await.unwrap();
+    assert_eq!(
+        user.name().as_deref(),
+        Some("alice"),
+        "the original still loads"
+    );
+
+    assert_eq!(redis.raw(&format!("RENAME {from} {to}")), "+OK\r\n");
+    assert_refused(&store, &sessions, &bob).await;
+    let req = request_with(&sessions, Some(&alice));
+    assert!(
+        UserSession::load(&req).await.unwrap().is_new(),
+        "moved away"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_value_under_a_session_key_never_loads() {
+    let redis = RedisServer::start();
+    let (store, sessions) = shared_store(&redis, 1024).await;
+    let pair = log_in(&sessions, "ada").await;
+    let id = id_of(&store, &pair).await;
+    let value = pair.strip_prefix("user=").unwrap();
+
+    // A whole record over the limit, as a roomier store would write it.
+    let times = store.backend().load(&id, UnixTime::now(), 1024).await;
+    let times = times.unwrap().unwrap().times;
+    let big = Record::new(vec![0xa0; 1025], times);
+    assert!(
+        store
+            .backend()
+            .update(&id, &big, UnixTime::now())
+            .await
+            .unwrap()
+    );
+    let loaded = store.load("user", value, UnixTime::now()).await;
+    assert!(
+        matches!(
+            loaded,
+            Err(Error::RecordTooLarge {
+                len: 1025,
+                max: 1024
+            })
+        ),
+        "{loaded:?}"
+    );
+    let req = request_with(&sessions, Some(&pair));
+    assert!(
+        UserSession::load(&req).await.is_err(),
+        "the request fails closed"
+    );
+
+    // A megabyte of garbage: refused from the first bytes read.
+    let key = format!("session:{id}");
+    assert_eq!(redis.raw(&format!("DEL {key}")), ":1\r\n");
+    assert_eq!(
+        redis.raw(&format!("SETRANGE {key} 1048576 x")),
+        ":1048577\r\n"
+    );
+    let loaded = store.load("user", value, UnixTime::now()).await;
+    assert!(matches!(loaded, Err(Error::Decode(_))), "{loaded:?}");
 }
 
 #[tokio::test]

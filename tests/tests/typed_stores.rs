@@ -9,6 +9,7 @@ use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use sessions::store::SessionId;
 use sessions::{CookieStore, FileStore, Key, MemoryStore, Session, Sessions};
+use sessions_tests::TempDir;
 
 #[derive(Session, Serialize, Deserialize, Default)]
 #[session(name = "user", store = "files")]
@@ -26,22 +27,6 @@ struct Cart {
 #[session(name = "prefs")]
 struct Prefs {
     theme: String,
-}
-
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let name = format!("sessions-typed-{}", SessionId::generate());
-        Self(std::env::temp_dir().join(name))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn request(sessions: &Sessions, cookies: &[String]) -> Request<()> {
@@ -67,7 +52,7 @@ fn cookie_pairs<B>(res: &Response<B>) -> Vec<String> {
 async fn three_sessions_on_three_stores_save_in_one_response() {
     let (dir, key) = (TempDir::new(), Key::generate());
     let sessions = Sessions::new(CookieStore::new(key.clone()))
-        .with_store("files", FileStore::open(&dir.0, key.clone()).unwrap())
+        .with_store("files", FileStore::open(dir.store(), key.clone()).unwrap())
         .with_store("memory", MemoryStore::new(key));
 
     let req = request(&sessions, &[]);
@@ -87,7 +72,7 @@ async fn three_sessions_on_three_stores_save_in_one_response() {
         .map(|c| c.split('=').next().unwrap())
         .collect();
     assert_eq!(names, ["user", "cart", "prefs"], "load order");
-    let records = std::fs::read_dir(&dir.0)
+    let records = std::fs::read_dir(dir.store())
         .unwrap()
         .filter(|entry| {
             let name = entry.as_ref().unwrap().file_name();
@@ -139,7 +124,7 @@ async fn a_struct_that_gains_fields_still_reads_old_sessions() {
     let cookie_sessions = Sessions::new(CookieStore::new(key.clone()))
         .with_store("files", CookieStore::new(key.clone()));
     let file_sessions = Sessions::new(CookieStore::new(key.clone()))
-        .with_store("files", FileStore::open(&dir.0, key).unwrap());
+        .with_store("files", FileStore::open(dir.store(), key).unwrap());
 
     for sessions in [cookie_sessions, file_sessions] {
         let req = request(&sessions, &[]);

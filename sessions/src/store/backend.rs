@@ -1,132 +1,27 @@
 //! The `Backend` trait: what a custom server-side store implements.
 
-use crate::codec::{Times, UnixTime};
-use crate::error::{Error, Result};
+use std::future::Future;
+
+use crate::codec::UnixTime;
+use crate::error::Result;
 use crate::id::SessionId;
-use crate::store::BoxFuture;
-
-/// A session as a backend keeps it: the encoded session and its times.
-///
-/// ```
-/// use sessions::store::{Times, UnixTime};
-/// use sessions::store::Record;
-///
-/// let now = UnixTime::from_secs(100);
-/// let record = Record::new(vec![1, 2], Times::fresh(now, std::time::Duration::from_secs(10)));
-/// assert!(!record.is_expired(now));
-/// assert!(record.is_expired(UnixTime::from_secs(110)));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// The encoded session, opaque to the backend.
-    pub payload: Vec<u8>,
-    /// Created, last saved, and when it expires.
-    pub times: Times,
-}
-
-/// Marks the byte form of a record: "sessions record", format 1.
-const RECORD_MAGIC: [u8; 4] = *b"SSR1";
-const RECORD_HEADER_LEN: usize = RECORD_MAGIC.len() + 3 * 8;
-
-impl Record {
-    /// A record of `payload` with `times`.
-    ///
-    /// ```
-    /// # use sessions::store::*;
-    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
-    /// assert_eq!(Record::new(vec![7], t).payload, [7]);
-    /// ```
-    #[must_use]
-    pub fn new(payload: Vec<u8>, times: Times) -> Self {
-        Self { payload, times }
-    }
-
-    /// Whether the record's lifetime is over at `now`.
-    ///
-    /// ```
-    /// # use sessions::store::*;
-    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(1));
-    /// assert!(Record::new(vec![], t).is_expired(UnixTime::from_secs(2)));
-    /// ```
-    #[must_use]
-    pub fn is_expired(&self, now: UnixTime) -> bool {
-        now >= self.times.expires_at
-    }
-
-    /// The record as bytes, for backends that store blobs: a magic number,
-    /// the three times (u64, big endian), then the payload.
-    ///
-    /// ```
-    /// # use sessions::store::*;
-    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
-    /// let record = Record::new(vec![1, 2, 3], t);
-    /// assert_eq!(Record::from_bytes(&record.to_bytes(), 1024)?, record);
-    /// # Ok::<(), sessions::Error>(())
-    /// ```
-    #[must_use]
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(RECORD_HEADER_LEN + self.payload.len());
-        bytes.extend_from_slice(&RECORD_MAGIC);
-        for time in [
-            self.times.created_at,
-            self.times.issued_at,
-            self.times.expires_at,
-        ] {
-            bytes.extend_from_slice(&time.as_secs().to_be_bytes());
-        }
-        bytes.extend_from_slice(&self.payload);
-        bytes
-    }
-
-    /// Reads [`to_bytes`](Self::to_bytes) back. Anything else, or a payload
-    /// over `max_payload_len`, is an error, never a panic.
-    ///
-    /// ```
-    /// use sessions::{Error, store::Record};
-    /// assert!(matches!(Record::from_bytes(b"not a record", 1024), Err(Error::Decode(_))));
-    /// ```
-    pub fn from_bytes(bytes: &[u8], max_payload_len: usize) -> Result<Self> {
-        let corrupt = |what: &str| Error::Decode(format!("stored session record: {what}").into());
-        let (header, payload) = bytes
-            .split_at_checked(RECORD_HEADER_LEN)
-            .ok_or_else(|| corrupt("truncated header"))?;
-        if header[..RECORD_MAGIC.len()] != RECORD_MAGIC {
-            return Err(corrupt("unknown format"));
-        }
-        if payload.len() > max_payload_len {
-            return Err(Error::RecordTooLarge {
-                len: payload.len(),
-                max: max_payload_len,
-            });
-        }
-        let time = |index: usize| {
-            let start = RECORD_MAGIC.len() + 8 * index;
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(&header[start..start + 8]);
-            UnixTime::from_secs(u64::from_be_bytes(bytes))
-        };
-        let (created_at, issued_at, expires_at) = (time(0), time(1), time(2));
-        Ok(Self::new(
-            payload.to_vec(),
-            Times {
-                created_at,
-                issued_at,
-                expires_at,
-            },
-        ))
-    }
-}
+use crate::store::Record;
 
 /// Where a server-side store keeps records: a database, a directory, a
 /// cache. Wrap one in [`ServerStore`](crate::store::ServerStore) to get a
 /// [`Store`](crate::store::Store).
 ///
-/// The ids a backend sees were made by
-/// [`SessionId::generate`] and validated: they are 43 characters of
-/// `[A-Za-z0-9_-]` in their text form, safe as file names and keys.
+/// Implement the methods with plain `async fn`; the futures they return
+/// must be `Send` (hold no `Rc` or `std` mutex guard across an `.await`),
+/// because a store serves requests on any thread of a multi-threaded
+/// runtime. The compiler checks it at your `impl`.
 ///
-/// Every method must keep these promises; the `store_tests!` conformance
-/// suite (in the workspace's tests crate) checks them:
+/// The ids a backend sees were made by [`SessionId::generate`] and
+/// validated: they are 43 characters of `[A-Za-z0-9_-]` in their text
+/// form, safe as file names and keys.
+///
+/// Every method must keep these promises; the `sessions-conformance`
+/// crate's `store_tests!` suite checks them:
 ///
 /// - Liveness is judged at the `now` each call is given, never by reading
 ///   a clock, so every method agrees on one instant and tests can pin it.
@@ -135,7 +30,11 @@ impl Record {
 ///   nothing and returns `false`.
 /// - **load** returns the record last written under `id`, or `None` when
 ///   there is none or it has expired (`now >= times.expires_at`). It never
-///   returns a torn or partial record.
+///   returns a torn or partial record, nor a record written under another
+///   id (one copied or moved there): that is [`Error::Decode`]. A record
+///   whose payload is over `max_len` bytes is [`Error::RecordTooLarge`];
+///   a backend that keeps bytes should not even read it whole
+///   ([`Record::read_limit`]).
 /// - **update** is update-if-present: it replaces a live record and
 ///   returns `true`, or, when there is none (deleted, expired), writes
 ///   nothing and returns `false`. A deleted session must never come back
@@ -148,6 +47,11 @@ impl Record {
 ///   returns how many; backends with native expiry may return 0.
 /// - Failures of the backend itself (I/O, network) are `Err`, never a
 ///   silent `None`/`false`.
+///
+/// A backend that keeps bytes stores [`Record::encode`] under the id and
+/// reads it back with [`Record::decode`], which keeps the promises on ids
+/// and sizes for it. The store checks sizes before `create` and `update`,
+/// so a backend need not.
 ///
 /// The contract, through [`MemoryBackend`](crate::store::MemoryBackend):
 ///
@@ -162,12 +66,49 @@ impl Record {
 ///
 /// assert!(backend.create(&id, &record, now).await?);
 /// assert!(!backend.create(&id, &record, now).await?); // insert-if-absent
-/// assert_eq!(backend.load(&id, now).await?, Some(record.clone()));
+/// assert_eq!(backend.load(&id, now, 1024).await?, Some(record.clone()));
 /// assert!(backend.delete(&id).await?);
 /// assert!(!backend.update(&id, &record, now).await?); // a deleted session stays deleted
-/// assert_eq!(backend.load(&id, now).await?, None);
+/// assert_eq!(backend.load(&id, now, 1024).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
+///
+/// A backend of your own, with `async fn` (this one keeps nothing; see the
+/// SQLite backend in the repository's `examples/` for a real one):
+///
+/// ```
+/// use sessions::store::{Backend, Record, SessionId, UnixTime};
+/// use sessions::{Key, Result, store::ServerStore};
+///
+/// struct Void;
+///
+/// impl Backend for Void {
+///     fn kind(&self) -> &'static str {
+///         "void"
+///     }
+///     async fn create(&self, _: &SessionId, _: &Record, _: UnixTime) -> Result<bool> {
+///         Ok(true)
+///     }
+///     async fn load(&self, _: &SessionId, _: UnixTime, _: usize) -> Result<Option<Record>> {
+///         Ok(None)
+///     }
+///     async fn update(&self, _: &SessionId, _: &Record, _: UnixTime) -> Result<bool> {
+///         Ok(false)
+///     }
+///     async fn delete(&self, _: &SessionId) -> Result<bool> {
+///         Ok(false)
+///     }
+///     async fn cleanup_expired(&self, _: UnixTime) -> Result<usize> {
+///         Ok(0)
+///     }
+/// }
+///
+/// let store = ServerStore::from_backend(Void, Key::generate());
+/// assert_eq!(store.backend().kind(), "void");
+/// ```
+///
+/// [`Error::Decode`]: crate::Error::Decode
+/// [`Error::RecordTooLarge`]: crate::Error::RecordTooLarge
 pub trait Backend: Send + Sync + 'static {
     /// A short name of the kind of backend (`"files"`, `"memory"`, ...),
     /// bound into the cookies that carry its ids.
@@ -175,31 +116,32 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Inserts `record` under `id` if no live record (one not expired at
     /// `now`) has it.
-    fn create<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
+    fn create(
+        &self,
+        id: &SessionId,
+        record: &Record,
         now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>>;
+    ) -> impl Future<Output = Result<bool>> + Send;
 
-    /// The live record under `id`.
-    fn load<'a>(
-        &'a self,
-        id: &'a SessionId,
+    /// The live record under `id`, its payload at most `max_len` bytes.
+    fn load(
+        &self,
+        id: &SessionId,
         now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Record>>>;
+        max_len: usize,
+    ) -> impl Future<Output = Result<Option<Record>>> + Send;
 
     /// Replaces the record under `id`, if there is one live at `now`.
-    fn update<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
+    fn update(
+        &self,
+        id: &SessionId,
+        record: &Record,
         now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>>;
+    ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Removes the record under `id`; `true` when there was one.
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>>;
+    fn delete(&self, id: &SessionId) -> impl Future<Output = Result<bool>> + Send;
 
     /// Removes expired records; returns how many.
-    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>>;
+    fn cleanup_expired(&self, now: UnixTime) -> impl Future<Output = Result<usize>> + Send;
 }

@@ -3,6 +3,7 @@
 use crate::codec::{Binding, Codec, MAX_SEALED_LEN, Mode, UnixTime};
 use crate::error::{Error, Result};
 use crate::key::KeyRing;
+use crate::store::protocol::Sealed;
 use crate::store::{BoxFuture, Loaded, Save, Saved, Store};
 
 const KIND: &str = "cookie";
@@ -101,6 +102,18 @@ impl CookieStore {
     }
 }
 
+impl Sealed for CookieStore {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        let saved = self.seal(&save).map(|value| {
+            Some(Saved {
+                value,
+                loaded: Loaded::new(save.payload.to_vec(), save.times),
+            })
+        });
+        Box::pin(async move { saved })
+    }
+}
+
 impl Store for CookieStore {
     fn kind(&self) -> &'static str {
         KIND
@@ -114,16 +127,6 @@ impl Store for CookieStore {
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         let loaded = self.open(name, cookie, now);
         Box::pin(async move { Ok(loaded) })
-    }
-
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
-        let saved = self.seal(&save).map(|value| {
-            Some(Saved::new(
-                value,
-                Loaded::new(save.payload.to_vec(), save.times),
-            ))
-        });
-        Box::pin(async move { saved })
     }
 
     fn delete<'a>(&'a self, _name: &'a str, _loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {

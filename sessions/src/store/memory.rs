@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::codec::UnixTime;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, BoxFuture, Record, ServerStore};
+use crate::store::{Backend, Record, ServerStore};
 
 /// How many sessions [`MemoryStore::new`] keeps at most.
 ///
@@ -175,50 +175,40 @@ impl Backend for MemoryBackend {
         "memory"
     }
 
-    fn create<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        let created = self.create_at(id, record, now);
-        Box::pin(async move { Ok(created) })
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        Ok(self.create_at(id, record, now))
     }
 
-    fn load<'a>(
-        &'a self,
-        id: &'a SessionId,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Record>>> {
+    /// Records sit in a map under their ids, so none can be under another
+    /// id; the size limit still applies, as in every store.
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
         let record = self
             .records()
             .get(id)
             .filter(|r| !r.is_expired(now))
             .cloned();
-        Box::pin(async move { Ok(record) })
+        match record {
+            Some(record) if record.payload.len() > max_len => Err(Error::RecordTooLarge {
+                len: record.payload.len(),
+                max: max_len,
+            }),
+            record => Ok(record),
+        }
     }
 
-    fn update<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        let updated = self.update_at(id, record, now);
-        Box::pin(async move { Ok(updated) })
+    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        Ok(self.update_at(id, record, now))
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
-        let removed = self.records().remove(id).is_some();
-        Box::pin(async move { Ok(removed) })
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        Ok(self.records().remove(id).is_some())
     }
 
-    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {
+    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         let mut records = self.records();
         let before = records.len();
         records.retain(|_, record| !record.is_expired(now));
-        let removed = before - records.len();
-        Box::pin(async move { Ok(removed) })
+        Ok(before - records.len())
     }
 }
 

@@ -1,27 +1,38 @@
-//! Where sessions live: the [`Store`] trait and its implementations.
+//! Where sessions live: the stores, and the [`Backend`] trait for your own.
 //!
-//! The registry talks to every store through [`Store`]: it hands over the
-//! cookie value that came in and gets back the session's encoded payload,
-//! and it hands over a payload to save and gets back the cookie value to
-//! send. How the payload is kept (sealed in the cookie itself, or on a
-//! server under an id that the cookie carries) is the store's business.
+//! An application picks a store and hands it to
+//! [`Sessions::new`](crate::Sessions::new) or
+//! [`with_store`](crate::Sessions::with_store): [`CookieStore`],
+//! [`FileStore`], [`MemoryStore`], `RedisStore` (feature `redis`), a
+//! [`ServerStore`] over a [`Backend`] of its own, or an `Arc` of any of
+//! them. The registry talks to all of them through [`Store`], which is
+//! sealed: a custom store is a [`Backend`], whose contract is small and
+//! checked by the `sessions-conformance` crate.
+//!
+//! A server-side store keeps each session as a [`Record`] under a random
+//! [`SessionId`]; the cookie carries only the id, sealed.
 //!
 //! ```
-//! use std::time::Duration;
-//! use sessions::{Key, MemoryStore};
-//! use sessions::store::{Save, Store, Times, UnixTime};
+//! use std::sync::Arc;
+//! use sessions::store::{Store, UnixTime};
+//! use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
 //!
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! let store = MemoryStore::new(Key::generate());
-//! let now = UnixTime::now();
-//! let times = Times::fresh(now, Duration::from_secs(60));
+//! let store = Arc::new(MemoryStore::new(Key::generate()));
+//! let sessions = Sessions::new(Arc::clone(&store));
+//! let mut req = http::Request::new(());
+//! sessions.attach(&mut req);
+//! MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+//! let mut res = http::Response::new(());
+//! sessions::save(&req, &mut res).await?;
 //!
-//! let saved = store.save(Save::new("user", b"payload", times)).await?.unwrap();
-//! // `saved.value` is what goes into the cookie `user`; it loads the session back.
-//! let loaded = store.load("user", &saved.value, now).await?.unwrap();
-//! assert_eq!((loaded.payload.as_slice(), loaded.times), (&b"payload"[..], times));
+//! // The cookie carries a sealed id; the record is on the server.
+//! let line = res.headers()["set-cookie"].to_str().unwrap();
+//! let value = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+//! let loaded = store.load("user", value, UnixTime::now()).await?.unwrap();
+//! assert!(loaded.id().is_some() && store.backend().len() == 1);
 //! // Under another cookie name the same value loads nothing.
-//! assert!(store.load("admin", &saved.value, now).await?.is_none());
+//! assert!(store.load("admin", value, UnixTime::now()).await?.is_none());
 //! # Ok::<(), sessions::Error>(()) }).unwrap();
 //! ```
 
@@ -34,72 +45,71 @@ mod backend;
 mod cookie;
 mod file;
 mod memory;
+mod protocol;
+mod record;
 #[cfg(feature = "redis")]
 mod redis;
 mod server;
 
-pub use crate::codec::Mode;
-pub use crate::codec::{Times, UnixTime};
+pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
-pub use backend::{Backend, Record};
+pub use backend::Backend;
 pub use cookie::CookieStore;
 pub use file::{FileBackend, FileStore};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
+pub(crate) use protocol::{Save, Saved};
+pub use record::Record;
 #[cfg(feature = "redis")]
 pub use redis::{DEFAULT_REDIS_PREFIX, RedisBackend, RedisStore};
 pub use server::{DEFAULT_MAX_RECORD_LEN, ServerStore};
 
 /// A boxed, `Send` future: what [`Store`]'s methods return, so that the
-/// trait stays object safe.
-///
-/// ```
-/// use sessions::store::BoxFuture;
-///
-/// fn answer() -> BoxFuture<'static, sessions::Result<u32>> {
-///     Box::pin(async { Ok(42) })
-/// }
-/// let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-/// assert_eq!(runtime.block_on(answer())?, 42);
-/// # Ok::<(), sessions::Error>(())
-/// ```
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+/// registry can hold any store as `Arc<dyn Store>`.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A session a store found behind a cookie.
+/// A session a store found behind a cookie, as [`Store::load`] gives it.
+///
+/// Only stores make one. A test reads what a cookie leads to through it:
 ///
 /// ```
-/// use sessions::store::{Times, UnixTime};
-/// use sessions::store::Loaded;
 /// use std::time::Duration;
+/// use sessions::store::{Backend, Store, UnixTime};
+/// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
 ///
-/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
-/// let loaded = Loaded::new(vec![0xa0], times);
-/// assert_eq!(loaded.payload, [0xa0]);
-/// assert!(!loaded.stale_key);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+/// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+/// # let mut req = http::Request::new(());
+/// # sessions.attach(&mut req);
+/// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+/// # let mut res = http::Response::new(());
+/// # sessions::save(&req, &mut res).await?;
+/// # let line = res.headers()["set-cookie"].to_str().unwrap();
+/// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+/// // `store` saved a session whose cookie value is `cookie`.
+/// let now = UnixTime::now();
+/// let loaded = store.load("user", cookie, now).await?.unwrap();
+/// let record = store.backend().load(loaded.id().unwrap(), now, 1024).await?.unwrap();
+/// assert_eq!((loaded.payload(), loaded.times()), (&record.payload[..], record.times));
+/// assert!(loaded.times().expires_at > now + Duration::from_secs(3600));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Loaded {
-    /// The encoded session, exactly as it was given to [`Store::save`].
-    pub payload: Vec<u8>,
+    /// The encoded session, exactly as the registry saved it.
+    pub(crate) payload: Vec<u8>,
     /// When the session was created, last saved, and when it expires.
-    pub times: Times,
+    pub(crate) times: Times,
     /// The cookie was opened with an old key: save again to re-seal it
     /// with the primary.
-    pub stale_key: bool,
+    pub(crate) stale_key: bool,
     /// The server-side id, for stores that keep sessions on a server.
-    pub id: Option<SessionId>,
+    pub(crate) id: Option<SessionId>,
 }
 
 impl Loaded {
     /// A loaded session sealed with the primary key.
-    ///
-    /// ```
-    /// # use sessions::store::*;
-    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
-    /// assert_eq!(Loaded::new(Vec::new(), t).times, t);
-    /// ```
-    #[must_use]
-    pub fn new(payload: Vec<u8>, times: Times) -> Self {
+    pub(crate) fn new(payload: Vec<u8>, times: Times) -> Self {
         Self {
             payload,
             times,
@@ -107,150 +117,114 @@ impl Loaded {
             id: None,
         }
     }
-}
 
-/// What [`Store::save`] is asked to write.
-///
-/// ```
-/// use std::time::Duration;
-/// use sessions::store::{Loaded, Save, Times, UnixTime};
-///
-/// let first = Times::fresh(UnixTime::from_secs(1_000), Duration::from_secs(60));
-/// let loaded = Loaded::new(vec![0xa0], first);
-/// // Saving the loaded session again, at login: same data, new identity.
-/// let times = first.reissued(UnixTime::from_secs(1_030), Duration::from_secs(60));
-/// let save = Save::new("user", &[0xa0], times).with_previous(&loaded).with_renew(true);
-/// assert_eq!(save.name, "user");
-/// assert_eq!(save.times.created_at, save.previous.unwrap().times.created_at);
-/// assert!(save.renew);
-/// ```
-#[derive(Clone, Copy, Debug)]
-#[non_exhaustive]
-pub struct Save<'a> {
-    /// The session's cookie name.
-    pub name: &'a str,
-    /// The encoded session.
-    pub payload: &'a [u8],
-    /// Its times: `created_at` kept from the first save, `issued_at` now.
-    pub times: Times,
-    /// What was loaded for this session in this request, if anything.
-    pub previous: Option<&'a Loaded>,
-    /// The session must get a new identity: write it as new, then forget
-    /// `previous`.
-    pub renew: bool,
-}
-
-impl<'a> Save<'a> {
-    /// A save of a new session: no previous state, no renew.
+    /// The encoded session, exactly as the registry saved it.
     ///
     /// ```
-    /// # use sessions::store::*;
-    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
-    /// let save = Save::new("user", &[0xa0], times);
-    /// assert!(save.previous.is_none() && !save.renew);
+    /// use sessions::store::{Store, UnixTime};
+    /// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// # let mut res = http::Response::new(());
+    /// # sessions::save(&req, &mut res).await?;
+    /// # let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    /// // `store` saved a session whose cookie value is `cookie`.
+    /// let loaded = store.load("user", cookie, UnixTime::now()).await?.unwrap();
+    /// assert!(!loaded.payload().is_empty());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     #[must_use]
-    pub fn new(name: &'a str, payload: &'a [u8], times: Times) -> Self {
-        Self {
-            name,
-            payload,
-            times,
-            previous: None,
-            renew: false,
-        }
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
     }
 
-    /// Builds on what was loaded for this session.
+    /// When the session was created, last saved, and when it expires.
     ///
     /// ```
-    /// # use sessions::store::*;
-    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
-    /// let loaded = Loaded::new(vec![0xa0], times);
-    /// assert!(Save::new("user", &[0xa0], times).with_previous(&loaded).previous.is_some());
+    /// use sessions::store::{Store, UnixTime};
+    /// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// # let mut res = http::Response::new(());
+    /// # sessions::save(&req, &mut res).await?;
+    /// # let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    /// // `store` saved a session whose cookie value is `cookie`, just now.
+    /// let now = UnixTime::now();
+    /// let times = store.load("user", cookie, now).await?.unwrap().times();
+    /// assert!(times.created_at <= now && now < times.expires_at);
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     #[must_use]
-    pub fn with_previous(mut self, previous: &'a Loaded) -> Self {
-        self.previous = Some(previous);
-        self
+    pub fn times(&self) -> Times {
+        self.times
     }
 
-    /// Asks for a new identity.
+    /// The id the cookie carried, for stores that keep sessions on a
+    /// server; `None` for a cookie store.
     ///
     /// ```
-    /// # use sessions::store::*;
-    /// let times = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(60));
-    /// assert!(Save::new("user", &[], times).with_renew(true).renew);
-    /// ```
-    #[must_use]
-    pub fn with_renew(mut self, renew: bool) -> Self {
-        self.renew = renew;
-        self
-    }
-}
-
-/// What a finished [`Store::save`] gives back.
-///
-/// ```
-/// use std::time::Duration;
-/// use sessions::{CookieStore, Key, MemoryStore};
-/// use sessions::store::{Save, Store, Times, UnixTime};
-///
-/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-/// let key = Key::generate();
-/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
-/// let save = Save::new("user", &[0xa0], times);
-///
-/// // A cookie store puts the whole session into the value...
-/// let in_cookie = CookieStore::new(key.clone()).save(save).await?.unwrap();
-/// assert!(in_cookie.loaded.id.is_none());
-/// // ...a server-side store only a sealed id.
-/// let on_server = MemoryStore::new(key).save(save).await?.unwrap();
-/// assert!(on_server.loaded.id.is_some());
-/// assert_eq!(on_server.loaded.payload, [0xa0]);
-/// # Ok::<(), sessions::Error>(()) }).unwrap();
-/// ```
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Saved {
-    /// The cookie value that loads the session.
-    pub value: String,
-    /// The session as a later save in the same request should see it.
-    pub loaded: Loaded,
-}
-
-impl Saved {
-    /// A save that produced `value` for `loaded`.
+    /// use std::time::Duration;
+    /// use sessions::store::{Store, UnixTime};
+    /// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
     ///
-    /// ```
-    /// # use sessions::store::*;
-    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
-    /// let saved = Saved::new("v".into(), Loaded::new(Vec::new(), t));
-    /// assert_eq!(saved.value, "v");
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = std::sync::Arc::new(CookieStore::new(Key::generate()));
+    /// let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// let mut req = http::Request::new(());
+    /// sessions.attach(&mut req);
+    /// MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// let mut res = http::Response::new(());
+    /// sessions::save(&req, &mut res).await?;
+    /// let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    ///
+    /// let loaded = store.load("user", cookie, UnixTime::now()).await?.unwrap();
+    /// assert!(loaded.id().is_none(), "the whole session is in the cookie");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     #[must_use]
-    pub fn new(value: String, loaded: Loaded) -> Self {
-        Self { value, loaded }
+    pub fn id(&self) -> Option<&SessionId> {
+        self.id.as_ref()
     }
 }
 
 /// The contract between the session registry and a place that keeps
-/// sessions.
+/// sessions. Sealed: the stores of this crate implement it, and a custom
+/// server-side store is a [`Backend`] inside a [`ServerStore`].
 ///
-/// Implementations must guarantee:
+/// Name it to accept any store (`fn serve(store: impl Store)`). Saving
+/// belongs to the registry; [`load`](Self::load) and
+/// [`delete`](Self::delete) are public so that tests (the
+/// `sessions-conformance` suite among them) can see what a cookie leads
+/// to at a chosen instant, and end it.
+///
+/// Every store guarantees:
 ///
 /// - **load** returns `Ok(None)` for any cookie value that does not lead to
 ///   a live session: malformed, tampered, sealed for another cookie name or
 ///   store, sealed with an unknown key, expired, or pointing at a record
 ///   that is gone. It never adopts anything the client chose. It returns
-///   `Err` only when the store itself failed (I/O, network): the request
-///   then fails closed rather than overwriting a session it could not read.
+///   `Err` only when the store itself failed (I/O, network) or found a
+///   record it must not use (written under another id, over the size
+///   limit): the request then fails closed rather than overwriting a
+///   session it could not read.
 /// - **save** writes the payload so that a later `load` of the returned
 ///   cookie value gives back exactly `payload` and `times` until
 ///   `times.expires_at`. With `renew`, the session is written under a new
 ///   identity and the previous one stops loading. When the previous
 ///   session was deleted meanwhile (a logout in a concurrent request), save
-///   returns `Ok(None)` and writes nothing: a deleted session never comes
-///   back.
+///   writes nothing and the registry sends a removal cookie: a deleted
+///   session never comes back.
 /// - **delete** makes the loaded session stop loading, now and forever.
 /// - The store's [`kind`](Store::kind) is bound into every cookie it seals,
 ///   so a cookie of one store never opens in another.
@@ -271,11 +245,44 @@ impl Saved {
 /// }
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
-pub trait Store: Send + Sync + 'static {
-    /// A short name of the kind of store (`"cookie"`, `"files"`...).
+pub trait Store: protocol::Sealed {
+    /// A short name of the kind of store (`"cookie"`, `"files"`...), bound
+    /// into every cookie the store seals.
+    ///
+    /// ```
+    /// use sessions::store::Store;
+    /// use sessions::{CookieStore, Key, MemoryStore};
+    ///
+    /// assert_eq!(CookieStore::new(Key::generate()).kind(), "cookie");
+    /// assert_eq!(MemoryStore::new(Key::generate()).kind(), "memory");
+    /// ```
     fn kind(&self) -> &'static str;
 
-    /// Loads the session behind the cookie value `cookie` of the cookie `name`.
+    /// Loads the session behind the cookie value `cookie` of the cookie
+    /// `name`, judging expiry at `now`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::store::{Store, UnixTime};
+    /// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// # let mut res = http::Response::new(());
+    /// # sessions::save(&req, &mut res).await?;
+    /// # let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    /// // `store` saved a session whose cookie value is `cookie`, for 30 days.
+    /// let now = UnixTime::now();
+    /// assert!(store.load("user", cookie, now).await?.is_some());
+    /// let later = now + Duration::from_secs(31 * 24 * 3600);
+    /// assert!(store.load("user", cookie, later).await?.is_none(), "expired by then");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     fn load<'a>(
         &'a self,
         name: &'a str,
@@ -283,11 +290,29 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> BoxFuture<'a, Result<Option<Loaded>>>;
 
-    /// Saves a session and returns the cookie value that loads it, or
-    /// `None` when the session was deleted meanwhile.
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>>;
-
-    /// Deletes a loaded session.
+    /// Deletes a loaded session; deleting one that is gone is not an error.
+    ///
+    /// ```
+    /// use sessions::store::{Store, UnixTime};
+    /// # use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+    /// # let mut res = http::Response::new(());
+    /// # sessions::save(&req, &mut res).await?;
+    /// # let line = res.headers()["set-cookie"].to_str().unwrap();
+    /// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    /// // `store` saved a session whose cookie value is `cookie`.
+    /// let loaded = store.load("user", cookie, UnixTime::now()).await?.unwrap();
+    /// store.delete("user", &loaded).await?;
+    /// assert!(store.load("user", cookie, UnixTime::now()).await?.is_none());
+    /// store.delete("user", &loaded).await?; // again: fine
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>>;
 }
 
@@ -315,10 +340,6 @@ impl<S: Store> Store for std::sync::Arc<S> {
         now: UnixTime,
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         (**self).load(name, cookie, now)
-    }
-
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
-        (**self).save(save)
     }
 
     fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {

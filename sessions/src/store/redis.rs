@@ -10,7 +10,7 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, BoxFuture, Record, ServerStore};
+use crate::store::{Backend, Record, ServerStore};
 
 /// Prefix of every key [`RedisStore`] writes, unless changed.
 ///
@@ -30,9 +30,13 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Sessions in Redis: many app servers, one session state (feature `redis`).
 ///
-/// One round trip per load (`GET`) and per save (`SET ... NX PXAT` to
-/// create, `SET ... XX PXAT` to update); Redis expires each key with its
-/// session, so no cleanup is needed. The connection reconnects by itself;
+/// One round trip per load (`GETRANGE`, bounded by the record size limit)
+/// and per save (`SET ... NX PXAT` to create, `SET ... XX PXAT` to
+/// update); Redis expires each key with its session, so no cleanup is
+/// needed. Values are records in the one byte format of every store
+/// ([`Record::encode`]), bound to their id: a value copied or renamed to
+/// another key, or over the limit, fails the load ([`Error::Decode`],
+/// [`Error::RecordTooLarge`]) instead of giving someone a session. The connection reconnects by itself;
 /// while Redis is down, loads and saves fail with [`Error::Backend`] and the
 /// request fails closed.
 ///
@@ -237,7 +241,7 @@ impl RedisBackend {
     async fn set(&self, id: &SessionId, record: &Record, condition: &str) -> Result<bool> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(id))
-            .arg(record.to_bytes())
+            .arg(record.encode(id))
             .arg(condition)
             .arg("PXAT")
             .arg(record.times.expires_at.as_secs().saturating_mul(1000));
@@ -245,12 +249,21 @@ impl RedisBackend {
         Ok(reply.is_some())
     }
 
-    async fn get(&self, id: &SessionId, now: UnixTime) -> Result<Option<Record>> {
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(self.key(id));
-        let bytes: Option<Vec<u8>> = self.query(cmd).await?;
-        let Some(bytes) = bytes else { return Ok(None) };
-        let record = Record::from_bytes(&bytes, usize::MAX)?;
+    /// `GETRANGE key 0 end`: never more than a record of `max_len` needs,
+    /// so a huge value under a session key is refused without being read.
+    /// A missing key reads as empty, and so does an empty value, which no
+    /// record is: both are no session.
+    async fn get(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        let end = Record::read_limit(max_len).saturating_sub(1);
+        let mut cmd = redis::cmd("GETRANGE");
+        cmd.arg(self.key(id))
+            .arg(0)
+            .arg(i64::try_from(end).unwrap_or(i64::MAX));
+        let bytes: Vec<u8> = self.query(cmd).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let record = Record::decode(&bytes, id, max_len)?;
         Ok(Some(record).filter(|r| !r.is_expired(now)))
     }
 
@@ -270,40 +283,26 @@ impl Backend for RedisBackend {
         "redis"
     }
 
-    fn create<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        _now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
+    async fn create(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
         // Redis judges liveness by its own clock: a key lives until its PXAT.
-        Box::pin(self.set(id, record, "NX"))
+        self.set(id, record, "NX").await
     }
 
-    fn load<'a>(
-        &'a self,
-        id: &'a SessionId,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Record>>> {
-        Box::pin(self.get(id, now))
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        self.get(id, now, max_len).await
     }
 
-    fn update<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        _now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(self.set(id, record, "XX"))
+    async fn update(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
+        self.set(id, record, "XX").await
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
-        Box::pin(self.del(id))
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        self.del(id).await
     }
 
-    fn cleanup_expired(&self, _now: UnixTime) -> BoxFuture<'_, Result<usize>> {
+    async fn cleanup_expired(&self, _now: UnixTime) -> Result<usize> {
         // Redis expires every key at its session's expiry (PXAT).
-        Box::pin(async { Ok(0) })
+        Ok(0)
     }
 }
 

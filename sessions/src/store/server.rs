@@ -4,23 +4,31 @@ use crate::codec::{Binding, Codec, UnixTime};
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
+use crate::store::protocol::Sealed;
 use crate::store::{Backend, BoxFuture, Loaded, Record, Save, Saved, Store};
+
+#[cfg(test)]
+mod tests;
 
 /// Default limit on one encoded session kept on a server.
 ///
 /// ```
-/// use std::time::Duration;
-/// use sessions::{Error, Key, MemoryStore};
-/// use sessions::store::{DEFAULT_MAX_RECORD_LEN, Save, Store, Times, UnixTime};
+/// use sessions::store::DEFAULT_MAX_RECORD_LEN;
+/// use sessions::{Error, Key, MapSession, MemoryStore, SessionConfig, Sessions};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let store = MemoryStore::new(Key::generate());
 /// assert_eq!(store.max_record_len(), DEFAULT_MAX_RECORD_LEN);
 ///
-/// let times = Times::fresh(UnixTime::now(), Duration::from_secs(60));
-/// let huge = vec![0; DEFAULT_MAX_RECORD_LEN + 1];
-/// let err = store.save(Save::new("user", &huge, times)).await.unwrap_err();
-/// assert!(matches!(err, Error::RecordTooLarge { max: DEFAULT_MAX_RECORD_LEN, .. }));
+/// let sessions = Sessions::new(store);
+/// let mut req = http::Request::new(());
+/// sessions.attach(&mut req);
+/// let session = MapSession::load(&req, SessionConfig::new("user")).await?;
+/// session.insert("notes", &"x".repeat(DEFAULT_MAX_RECORD_LEN))?;
+/// let Err(Error::Save(errors)) = sessions::save(&req, &mut http::Response::new(())).await
+/// else { panic!("a session over the limit must not save") };
+/// let [("user", Error::RecordTooLarge { max, .. })] = errors.failures() else { panic!() };
+/// assert_eq!(*max, DEFAULT_MAX_RECORD_LEN);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 pub const DEFAULT_MAX_RECORD_LEN: usize = 64 * 1024;
@@ -36,6 +44,12 @@ const CREATE_ATTEMPTS: usize = 3;
 /// Ids are made here and nowhere else: a cookie whose record is missing or
 /// expired gives a new session with a new id, and `renew` writes a new id
 /// and deletes the old record.
+///
+/// The record size limit ([`with_max_record_len`](Self::with_max_record_len))
+/// is the store's one knob for sizes: it refuses larger saves before the
+/// backend sees them, and is handed to [`Backend::load`] so that a larger
+/// record found under an id (written by another build, or by hand) is an
+/// error instead of a session.
 ///
 /// ```
 /// use sessions::{Key, MemoryStore};
@@ -72,13 +86,24 @@ impl<B: Backend> ServerStore<B> {
         }
     }
 
-    /// Limits the size of one encoded session; larger saves fail with
+    /// Limits the size of one encoded session, on save and on load: a
+    /// larger save, or a larger record found by a load, fails with
     /// [`Error::RecordTooLarge`].
     ///
     /// ```
-    /// # use sessions::{Key, MemoryStore};
+    /// use sessions::{Error, Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = MemoryStore::new(Key::generate()).with_max_record_len(1024);
     /// assert_eq!(store.max_record_len(), 1024);
+    ///
+    /// let sessions = Sessions::new(store);
+    /// let mut req = http::Request::new(());
+    /// sessions.attach(&mut req);
+    /// MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &"x".repeat(2000))?;
+    /// let err = sessions::save(&req, &mut http::Response::new(())).await.unwrap_err();
+    /// assert!(matches!(&err, Error::Save(e) if matches!(e.failures()[0].1, Error::RecordTooLarge { max: 1024, .. })));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     #[must_use]
     pub fn with_max_record_len(mut self, max: usize) -> Self {
@@ -114,15 +139,16 @@ impl<B: Backend> ServerStore<B> {
     /// ```
     /// use std::time::Duration;
     /// use sessions::{Key, MemoryStore};
-    /// use sessions::store::{Save, Store, Times, UnixTime};
+    /// use sessions::store::{Backend, Record, SessionId, Times, UnixTime};
     ///
     /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
     /// let store = MemoryStore::new(Key::generate());
     /// let now = UnixTime::now();
     /// let live = Times::fresh(now, Duration::from_secs(60));
     /// let over = Times::fresh(UnixTime::from_secs(1_000), Duration::from_secs(60)); // in 1970
-    /// store.save(Save::new("a", &[0xa0], live)).await?;
-    /// store.save(Save::new("b", &[0xa0], over)).await?;
+    /// for times in [live, over] {
+    ///     store.backend().create(&SessionId::generate(), &Record::new(vec![1], times), now).await?;
+    /// }
     /// assert_eq!(store.backend().len(), 2);
     ///
     /// assert_eq!(store.cleanup_expired().await?, 1);
@@ -137,26 +163,37 @@ impl<B: Backend> ServerStore<B> {
         Binding::new(name, self.backend.kind())
     }
 
-    async fn load_id(&self, name: &str, cookie: &str, now: UnixTime) -> Result<Option<Loaded>> {
-        let opened = match self.codec.open_bytes(&self.binding(name), cookie, now) {
-            Ok(opened) => opened,
+    /// The id sealed in `cookie`, if it opens and holds an id.
+    fn open_id(&self, name: &str, cookie: &str, now: UnixTime) -> Option<(SessionId, bool)> {
+        match self.codec.open_bytes(&self.binding(name), cookie, now) {
+            Ok(opened) => SessionId::from_bytes(&opened.value).map(|id| (id, opened.by_primary)),
             Err(reason) => {
                 tracing::debug!(cookie = name, %reason, "session cookie rejected");
-                return Ok(None);
+                None
             }
-        };
-        let Some(id) = SessionId::from_bytes(&opened.value) else {
+        }
+    }
+
+    async fn load_id(&self, name: &str, cookie: &str, now: UnixTime) -> Result<Option<Loaded>> {
+        let Some((id, by_primary)) = self.open_id(name, cookie, now) else {
             return Ok(None);
         };
-        let Some(record) = self.backend.load(&id, now).await? else {
+        let max = self.max_record_len;
+        let Some(record) = self.backend.load(&id, now, max).await? else {
             tracing::debug!(cookie = name, "session record missing or expired");
             return Ok(None);
         };
+        // Checked again here, whatever the backend did: the promises of
+        // `Backend::load` are the store's promises too.
+        if record.payload.len() > max {
+            let len = record.payload.len();
+            return Err(Error::RecordTooLarge { len, max });
+        }
         if record.is_expired(now) {
             return Ok(None);
         }
         let mut loaded = Loaded::new(record.payload, record.times);
-        loaded.stale_key = !opened.by_primary;
+        loaded.stale_key = !by_primary;
         loaded.id = Some(id);
         Ok(Some(loaded))
     }
@@ -170,37 +207,41 @@ impl<B: Backend> ServerStore<B> {
         }
         let record = Record::new(save.payload.to_vec(), save.times);
         let previous = save.previous.and_then(|loaded| loaded.id.clone());
-        let id = match previous {
-            Some(id) if !save.renew => {
-                if !self
-                    .backend
-                    .update(&id, &record, save.times.issued_at)
-                    .await?
-                {
-                    return Ok(None);
-                }
-                id
-            }
-            previous => {
-                let id = self.create(&record).await?;
-                // Renewing: the old record must still be ours to retire. If
-                // a concurrent destroy (or renew) took it first, this
-                // session is over; the new record must not outlive it.
-                if let Some(old) = previous
-                    && !self.backend.delete(&old).await?
-                {
-                    self.backend.delete(&id).await?;
-                    return Ok(None);
-                }
-                id
-            }
+        let Some(id) = self.write(&record, previous, save.renew).await? else {
+            return Ok(None);
         };
         let value = self
             .codec
             .seal_bytes(&self.binding(save.name), save.times, id.as_bytes())?;
         let mut loaded = Loaded::new(record.payload, record.times);
         loaded.id = Some(id);
-        Ok(Some(Saved::new(value, loaded)))
+        Ok(Some(Saved { value, loaded }))
+    }
+
+    /// Writes `record` in place of `previous`, or under a new id; `None`
+    /// when `previous` was deleted meanwhile.
+    async fn write(
+        &self,
+        record: &Record,
+        previous: Option<SessionId>,
+        renew: bool,
+    ) -> Result<Option<SessionId>> {
+        let now = record.times.issued_at;
+        if let Some(id) = previous.as_ref().filter(|_| !renew) {
+            let updated = self.backend.update(id, record, now).await?;
+            return Ok(updated.then(|| id.clone()));
+        }
+        let id = self.create(record).await?;
+        // Renewing: the old record must still be ours to retire. If a
+        // concurrent destroy (or renew) took it first, this session is
+        // over; the new record must not outlive it.
+        if let Some(old) = previous
+            && !self.backend.delete(&old).await?
+        {
+            self.backend.delete(&id).await?;
+            return Ok(None);
+        }
+        Ok(Some(id))
     }
 
     async fn create(&self, record: &Record) -> Result<SessionId> {
@@ -220,6 +261,12 @@ impl<B: Backend> ServerStore<B> {
     }
 }
 
+impl<B: Backend> Sealed for ServerStore<B> {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        Box::pin(self.save_record(save))
+    }
+}
+
 impl<B: Backend> Store for ServerStore<B> {
     fn kind(&self) -> &'static str {
         self.backend.kind()
@@ -232,10 +279,6 @@ impl<B: Backend> Store for ServerStore<B> {
         now: UnixTime,
     ) -> BoxFuture<'a, Result<Option<Loaded>>> {
         Box::pin(self.load_id(name, cookie, now))
-    }
-
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
-        Box::pin(self.save_record(save))
     }
 
     fn delete<'a>(&'a self, _name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {

@@ -2,18 +2,18 @@
 //! blocks; the backend runs it on tokio's blocking pool.
 
 use std::fs::{self, DirBuilder, File, OpenOptions, Permissions, TryLockError};
-use std::io::{self, Write as _};
+use std::io::{self, Read as _, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::format;
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::store::Record;
+use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
 
 /// Mode of the session directory and of its lock directory.
 const DIR_MODE: u32 = 0o700;
@@ -74,16 +74,19 @@ impl Dir {
         &self.path
     }
 
-    /// The live record under `id`, its payload at most `max` bytes.
+    /// The live record under `id`, its payload at most `max` bytes; a
+    /// larger one is refused from its header, before it is read.
     pub(super) fn load(&self, id: &SessionId, now: UnixTime, max: usize) -> Result<Option<Record>> {
         let Some(mut file) = open_existing(&self.record_path(id)?)? else {
             return Ok(None);
         };
-        let header = format::read_header(&mut file)?;
+        let header = read_header(&mut file, id)?;
+        let len = header.payload_len(max)?;
         if now >= header.times.expires_at {
             return Ok(None);
         }
-        let payload = format::read_payload(&mut file, &header, max)?;
+        let mut payload = vec![0; len];
+        read_exact(&mut file, &mut payload)?;
         Ok(Some(Record::new(payload, header.times)))
     }
 
@@ -103,7 +106,7 @@ impl Dir {
         let temp = TempFile::write(&self.path, bytes)?;
         let written = {
             let _stripe = self.lock(id)?;
-            let live = is_live(&target, now)?;
+            let live = is_live(&target, id, now)?;
             let write = live == (condition == WriteIf::Present);
             if write {
                 temp.persist(&target)?;
@@ -149,7 +152,7 @@ impl Dir {
             match self.remove_if_expired(&id, now) {
                 Ok(true) => removed += 1,
                 Ok(false) => {}
-                Err(error) if format::is_corrupt(&error) => invalid += 1,
+                Err(error) if is_corrupt(&error) => invalid += 1,
                 Err(error) => return Err(error),
             }
         }
@@ -169,7 +172,7 @@ impl Dir {
         let path = self.record_path(id)?;
         let expired = |path: &Path| -> Result<bool> {
             Ok(match open_existing(path)? {
-                Some(mut file) => now >= format::read_header(&mut file)?.times.expires_at,
+                Some(mut file) => now >= read_header(&mut file, id)?.times.expires_at,
                 None => false,
             })
         };
@@ -331,12 +334,39 @@ fn sweep_temp(path: &Path) -> Result<bool> {
     remove_if_exists(path)
 }
 
-/// Whether a valid, unexpired record is at `path`.
-fn is_live(path: &Path, now: UnixTime) -> Result<bool> {
+/// Whether a valid, unexpired record of `id` is at `path`. No size limit:
+/// the header is enough to judge expiry, and a write replaces the file
+/// whole.
+fn is_live(path: &Path, id: &SessionId, now: UnixTime) -> Result<bool> {
     match open_existing(path)? {
-        Some(mut file) => Ok(now < format::read_header(&mut file)?.times.expires_at),
+        Some(mut file) => Ok(now < read_header(&mut file, id)?.times.expires_at),
         None => Ok(false),
     }
+}
+
+/// Reads and checks the header of an open record file of `id`, and that
+/// the file is as long as the header says; the position is left at the
+/// payload.
+fn read_header(file: &mut File, id: &SessionId) -> Result<Header> {
+    let file_len = file.metadata()?.len();
+    if file_len < HEADER_LEN as u64 {
+        return Err(corrupt("shorter than the header"));
+    }
+    let mut bytes = [0; HEADER_LEN];
+    read_exact(file, &mut bytes)?;
+    let header = Header::decode(&bytes, id)?;
+    if header.encoded_len() != file_len {
+        return Err(corrupt("length does not match the header"));
+    }
+    Ok(header)
+}
+
+fn read_exact(file: &mut File, buf: &mut [u8]) -> Result<()> {
+    file.read_exact(buf).map_err(|error| match error.kind() {
+        // Only another writer changing the file in place gets here.
+        io::ErrorKind::UnexpectedEof => corrupt("file ended early"),
+        _ => Error::Io(error),
+    })
 }
 
 fn open_existing(path: &Path) -> Result<Option<File>> {

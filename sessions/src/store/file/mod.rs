@@ -12,10 +12,9 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, BoxFuture, DEFAULT_MAX_RECORD_LEN, Record, ServerStore};
+use crate::store::{Backend, Record, ServerStore};
 
 mod dir;
-mod format;
 
 use dir::{Dir, WriteIf};
 
@@ -29,12 +28,15 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 ///   it), record files are 0600. Each file is named by its session's id,
 ///   whose text form is re-checked with the strict parser before any path
 ///   is built.
-/// - A record file is a fixed header (magic, format version, the three
-///   times, the payload length) and the payload. A file that does not
-///   match its header, or whose payload passes the record size limit,
-///   makes the operation fail ([`Error::Decode`], [`Error::RecordTooLarge`]):
-///   the request fails closed instead of overwriting what it could not
-///   read, and cleanup leaves the file in place for an operator.
+/// - A record file holds the record in the one byte format of every store
+///   ([`Record::encode`]), bound to the id it was written under. A file
+///   that does not match its header, that was copied or moved from
+///   another id's name, or whose payload passes the store's record size
+///   limit makes the operation fail ([`Error::Decode`],
+///   [`Error::RecordTooLarge`]): the request fails closed instead of
+///   overwriting what it could not read, and cleanup leaves the file in
+///   place for an operator. A load reads the header first and never reads
+///   a payload over the limit.
 /// - Writes go to a unique temp file (0600) in the same directory, which is
 ///   synced, renamed over the record and followed by a sync of the
 ///   directory: a reader sees the old record or the new one, never a mix,
@@ -50,23 +52,18 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// File I/O runs on tokio's blocking pool (`spawn_blocking`), so the store
 /// must be used inside a tokio runtime; no lock is held across an await.
 ///
-/// The size limit is checked by the store on save
-/// ([`with_max_record_len`](ServerStore::with_max_record_len)) and by the
-/// backend on every read and write ([`FileBackend::with_max_record_len`]);
-/// to raise it, raise both.
+/// The record size limit is the store's
+/// ([`with_max_record_len`](ServerStore::with_max_record_len)), applied
+/// to saves and to the files loads find.
 ///
 /// ```
-/// use sessions::store::{FileBackend, SessionId, ServerStore};
+/// use sessions::store::SessionId;
 /// use sessions::{FileStore, Key};
 ///
 /// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
-/// let store = FileStore::open(&dir, Key::generate())?;
+/// let store = FileStore::open(&dir, Key::generate())?.with_max_record_len(1024 * 1024);
 /// assert_eq!(store.backend().dir(), dir);
-///
-/// let big = 1024 * 1024;
-/// let backend = FileBackend::open(&dir)?.with_max_record_len(big);
-/// let store = ServerStore::from_backend(backend, Key::generate()).with_max_record_len(big);
-/// assert_eq!(store.backend().max_record_len(), store.max_record_len());
+/// assert_eq!(store.max_record_len(), 1024 * 1024);
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -158,12 +155,10 @@ impl FileStore {
 #[derive(Clone)]
 pub struct FileBackend {
     dir: Arc<Dir>,
-    max_record_len: usize,
 }
 
 impl FileBackend {
-    /// Opens the directory `dir` as [`FileStore::open`] does, with a record
-    /// size limit of [`DEFAULT_MAX_RECORD_LEN`].
+    /// Opens the directory `dir` as [`FileStore::open`] does.
     ///
     /// ```
     /// use sessions::store::{FileBackend, SessionId};
@@ -177,39 +172,7 @@ impl FileBackend {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         Ok(Self {
             dir: Arc::new(Dir::open(dir.as_ref())?),
-            max_record_len: DEFAULT_MAX_RECORD_LEN,
         })
-    }
-
-    /// Limits the payload of one record: larger writes fail, and so do
-    /// reads of larger files, with [`Error::RecordTooLarge`].
-    ///
-    /// ```
-    /// # use sessions::store::{FileBackend, SessionId};
-    /// # let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
-    /// let backend = FileBackend::open(&dir)?.with_max_record_len(100);
-    /// assert_eq!(backend.max_record_len(), 100);
-    /// # std::fs::remove_dir_all(&dir)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn with_max_record_len(mut self, max: usize) -> Self {
-        self.max_record_len = max;
-        self
-    }
-
-    /// The record size limit.
-    ///
-    /// ```
-    /// # use sessions::store::{FileBackend, SessionId, DEFAULT_MAX_RECORD_LEN};
-    /// # let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
-    /// assert_eq!(FileBackend::open(&dir)?.max_record_len(), DEFAULT_MAX_RECORD_LEN);
-    /// # std::fs::remove_dir_all(&dir)?;
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn max_record_len(&self) -> usize {
-        self.max_record_len
     }
 
     /// The session directory.
@@ -226,33 +189,27 @@ impl FileBackend {
         self.dir.path()
     }
 
-    /// Runs `job` on the blocking pool when the future is first polled.
-    fn run<T: Send + 'static>(
+    /// Runs `job` on the blocking pool.
+    async fn run<T: Send + 'static>(
         &self,
         job: impl FnOnce(&Dir) -> Result<T> + Send + 'static,
-    ) -> BoxFuture<'static, Result<T>> {
+    ) -> Result<T> {
         let dir = Arc::clone(&self.dir);
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || job(&dir))
-                .await
-                .map_err(|error| Error::Backend(Box::new(error)))?
-        })
+        tokio::task::spawn_blocking(move || job(&dir))
+            .await
+            .map_err(|error| Error::Backend(Box::new(error)))?
     }
 
-    fn write(
+    async fn write(
         &self,
         id: &SessionId,
         record: &Record,
         condition: WriteIf,
         now: UnixTime,
-    ) -> BoxFuture<'static, Result<bool>> {
-        match format::encode(record, self.max_record_len) {
-            Ok(bytes) => {
-                let id = id.clone();
-                self.run(move |dir| dir.write(&id, &bytes, condition, now))
-            }
-            Err(error) => Box::pin(async { Err(error) }),
-        }
+    ) -> Result<bool> {
+        let (id, bytes) = (id.clone(), record.encode(id));
+        self.run(move |dir| dir.write(&id, &bytes, condition, now))
+            .await
     }
 }
 
@@ -269,39 +226,25 @@ impl Backend for FileBackend {
         "files"
     }
 
-    fn create<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        self.write(id, record, WriteIf::Absent, now)
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        self.write(id, record, WriteIf::Absent, now).await
     }
 
-    fn load<'a>(
-        &'a self,
-        id: &'a SessionId,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Record>>> {
-        let (id, max) = (id.clone(), self.max_record_len);
-        self.run(move |dir| dir.load(&id, now, max))
-    }
-
-    fn update<'a>(
-        &'a self,
-        id: &'a SessionId,
-        record: &'a Record,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<bool>> {
-        self.write(id, record, WriteIf::Present, now)
-    }
-
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<bool>> {
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
         let id = id.clone();
-        self.run(move |dir| dir.delete(&id))
+        self.run(move |dir| dir.load(&id, now, max_len)).await
     }
 
-    fn cleanup_expired(&self, now: UnixTime) -> BoxFuture<'_, Result<usize>> {
-        self.run(move |dir| dir.cleanup(now))
+    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        self.write(id, record, WriteIf::Present, now).await
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        let id = id.clone();
+        self.run(move |dir| dir.delete(&id)).await
+    }
+
+    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
+        self.run(move |dir| dir.cleanup(now)).await
     }
 }

@@ -10,10 +10,7 @@ use std::time::Duration;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
-use sessions::codec::{Binding, Codec, Mode, Times, UnixTime};
-use sessions::store::{
-    Backend, BoxFuture, Loaded, Record, Save, Saved, ServerStore, SessionId, Store,
-};
+use sessions::store::{Backend, Loaded, Record, ServerStore, SessionId, Store, Times, UnixTime};
 use sessions::{Handle, Key, Result, SessionConfig, SessionData, Sessions};
 
 /// The expiry policy and cookie name of a [`Visit`] session.
@@ -112,33 +109,6 @@ impl<P: Policy> SessionData for Visit<P> {
     const CONFIG: SessionConfig = P::CONFIG;
 }
 
-/// The store under test, shared: the registry owns one handle, the case
-/// keeps another to reach the backend.
-struct Shared<B>(Arc<ServerStore<B>>);
-
-impl<B: Backend> Store for Shared<B> {
-    fn kind(&self) -> &'static str {
-        self.0.kind()
-    }
-
-    fn load<'a>(
-        &'a self,
-        name: &'a str,
-        cookie: &'a str,
-        now: UnixTime,
-    ) -> BoxFuture<'a, Result<Option<Loaded>>> {
-        self.0.load(name, cookie, now)
-    }
-
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
-        self.0.save(save)
-    }
-
-    fn delete<'a>(&'a self, name: &'a str, loaded: &'a Loaded) -> BoxFuture<'a, Result<()>> {
-        self.0.delete(name, loaded)
-    }
-}
-
 /// What a response did to the session cookie.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Reply {
@@ -196,7 +166,8 @@ impl<P: Policy> Exchange<P> {
     }
 }
 
-/// The store under test and the key it seals with.
+/// The store under test, shared between the registry and the case, and
+/// the key it seals with.
 pub(crate) struct Harness<B> {
     pub(crate) key: Key,
     pub(crate) store: Arc<ServerStore<B>>,
@@ -206,12 +177,24 @@ pub(crate) struct Harness<B> {
 impl<B: Backend> Harness<B> {
     pub(crate) fn new(key: Key, store: ServerStore<B>) -> Self {
         let store = Arc::new(store);
-        let sessions = Sessions::new(Shared(Arc::clone(&store)));
+        let sessions = Sessions::new(Arc::clone(&store));
         Self {
             key,
             store,
             sessions,
         }
+    }
+
+    /// A harness on a second store over this one's backend, of kind
+    /// `kind` and sealing with `key`: the ids in its cookies are live in
+    /// the backend under test, so only the binding of the cookie to its
+    /// store kind and key keeps them out of this store.
+    pub(crate) fn twin(&self, kind: &'static str, key: Key) -> Harness<Twin<B>> {
+        let backend = Twin {
+            store: Arc::clone(&self.store),
+            kind,
+        };
+        Harness::new(key.clone(), ServerStore::from_backend(backend, key))
     }
 
     pub(crate) fn backend(&self) -> &B {
@@ -267,7 +250,8 @@ impl<B: Backend> Harness<B> {
         let loaded = self.load(P::CONFIG.name(), cookie).await;
         let loaded = loaded.expect("a cookie the store just issued loads");
         loaded
-            .id
+            .id()
+            .cloned()
             .expect("a server-side store reports the id it loaded")
     }
 
@@ -276,10 +260,11 @@ impl<B: Backend> Harness<B> {
         self.record_at(id, UnixTime::now()).await
     }
 
-    /// `Backend::load` at `now`, which must not fail.
+    /// `Backend::load` at `now` with the store's size limit, which must
+    /// not fail.
     pub(crate) async fn record_at(&self, id: &SessionId, now: UnixTime) -> Option<Record> {
         self.backend()
-            .load(id, now)
+            .load(id, now, self.store.max_record_len())
             .await
             .expect("Backend::load failed")
     }
@@ -295,21 +280,37 @@ impl<B: Backend> Harness<B> {
             "the record is live"
         );
     }
+}
 
-    /// `bytes` sealed with the store's key (or `key`) under `binding`.
-    pub(crate) fn seal(
-        &self,
-        key: Option<&Key>,
-        mode: Mode,
-        binding: Binding<'_>,
-        times: Times,
-        bytes: &[u8],
-    ) -> String {
-        let key = key.unwrap_or(&self.key).clone();
-        Codec::new(key)
-            .with_mode(mode)
-            .seal_bytes(&binding, times, bytes)
-            .expect("a short value seals")
+/// The backend under test under another kind: see [`Harness::twin`].
+pub(crate) struct Twin<B> {
+    store: Arc<ServerStore<B>>,
+    kind: &'static str,
+}
+
+impl<B: Backend> Backend for Twin<B> {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        self.store.backend().create(id, record, now).await
+    }
+
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        self.store.backend().load(id, now, max_len).await
+    }
+
+    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        self.store.backend().update(id, record, now).await
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        self.store.backend().delete(id).await
+    }
+
+    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
+        self.store.backend().cleanup_expired(now).await
     }
 }
 

@@ -3,9 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sessions::Key;
-use sessions::codec::UnixTime;
-use sessions::store::{Backend, Record, ServerStore, SessionId, Store};
+use sessions::store::{Backend, Record, ServerStore, SessionId, Store, UnixTime};
+use sessions::{Error, Key};
 use tokio::sync::Barrier;
 
 use super::harness::{Harness, ago, ahead, expired, live, record, times};
@@ -130,6 +129,31 @@ pub async fn backend_load_honours_now<B: Backend>(key: Key, store: ServerStore<B
         h.record_at(&id, end).await,
         None,
         "gone at now == expires_at"
+    );
+}
+
+/// `load` applies the size limit it is given: a record whose payload is
+/// over it is `Error::RecordTooLarge`, never returned; one of exactly the
+/// limit loads. An expired one never loads, whichever check comes first.
+pub async fn backend_load_applies_the_size_limit<B: Backend>(key: Key, store: ServerStore<B>) {
+    let h = Harness::new(key, store);
+    let (id, r) = (SessionId::generate(), record(1, 300, live()));
+    assert!(create(h.backend(), &id, &r).await);
+    let now = UnixTime::now();
+    match h.backend().load(&id, now, 299).await {
+        Err(Error::RecordTooLarge { len, max }) => {
+            assert_eq!((len, max), (300, 299), "the error names the sizes");
+        }
+        other => panic!("a record over the limit must not load, got {other:?}"),
+    }
+    let loaded = h.backend().load(&id, now, 300).await;
+    assert_eq!(loaded.expect("Backend::load failed"), Some(r));
+    let old = SessionId::generate();
+    assert!(create(h.backend(), &old, &record(2, 300, expired())).await);
+    let loaded = h.backend().load(&old, now, 299).await;
+    assert!(
+        matches!(loaded, Ok(None) | Err(Error::RecordTooLarge { .. })),
+        "an expired record never loads, got {loaded:?}"
     );
 }
 

@@ -2,12 +2,11 @@
 //! session through the registry, as a browser sees it, and through
 //! `Store::load` and `Store::delete`.
 //!
-//! `Store::save` is reached through the registry: `Save` is
-//! `#[non_exhaustive]` without a constructor, so no code outside `sessions`
-//! can call it directly.
+//! Saving is reached through the registry only: `Store` is sealed and its
+//! `save` is not callable outside `sessions`, so these cases save the way
+//! an application does.
 
-use sessions::codec::UnixTime;
-use sessions::store::{Backend, ServerStore, Store};
+use sessions::store::{Backend, Record, ServerStore, Store, UnixTime};
 use sessions::{Error, Key};
 
 use super::harness::{
@@ -34,19 +33,21 @@ pub async fn store_save_then_load<B: Backend>(key: Key, store: ServerStore<B>) {
         .await
         .expect("the cookie loads");
     let id = loaded
-        .id
-        .clone()
+        .id()
+        .cloned()
         .expect("a server-side store reports the id");
     let record = h.record(&id).await.expect("the record is in the backend");
     assert_eq!(
-        loaded.payload, record.payload,
+        loaded.payload(),
+        record.payload,
         "load gives back the record's payload"
     );
     assert_eq!(
-        loaded.times, record.times,
+        loaded.times(),
+        record.times,
         "load gives back the record's times"
     );
-    assert!(loaded.times.expires_at > UnixTime::now());
+    assert!(loaded.times().expires_at > UnixTime::now());
 }
 
 /// A cookie loads until `times.expires_at` and not at it.
@@ -57,7 +58,7 @@ pub async fn store_load_honours_now<B: Backend>(key: Key, store: ServerStore<B>)
         .load("conformance", &cookie)
         .await
         .expect("loads")
-        .times
+        .times()
         .expires_at;
     let just_before = UnixTime::from_secs(end.as_secs() - 1);
     assert!(
@@ -315,7 +316,7 @@ pub async fn store_record_size_limit<B: Backend>(key: Key, store: ServerStore<B>
         .load("conformance", &cookie)
         .await
         .expect("loads")
-        .payload
+        .payload()
         .len()
         - 100;
     let fits = LIMIT - overhead;
@@ -340,7 +341,46 @@ pub async fn store_record_size_limit<B: Backend>(key: Key, store: ServerStore<B>
         .load("conformance", &saved)
         .await
         .expect("a record at the limit saves");
-    assert_eq!(record.payload.len(), LIMIT);
+    assert_eq!(record.payload().len(), LIMIT);
+}
+
+/// A record over the store's limit found under a live id (written by a
+/// store with a larger limit, or by hand) is refused on load as on save:
+/// `Store::load` fails with `Error::RecordTooLarge` and the request fails
+/// closed, never showing the session; one of exactly the limit loads.
+pub async fn store_record_over_the_limit_does_not_load<B: Backend>(
+    key: Key,
+    store: ServerStore<B>,
+) {
+    let h = Harness::new(key, store.with_max_record_len(LIMIT));
+    let cookie = h.start(Visit::<Plain>::new(1, "a")).await;
+    let id = h.id::<Plain>(&cookie).await;
+    let times = h.record(&id).await.expect("live").times;
+    let over = Record::new(vec![0xa0; LIMIT + 1], times);
+    let written = h.backend().update(&id, &over, UnixTime::now()).await;
+    assert!(
+        written.expect("Backend::update failed"),
+        "the record is live"
+    );
+
+    match Store::load(&*h.store, "conformance", &cookie, UnixTime::now()).await {
+        Err(Error::RecordTooLarge { len, max }) => {
+            assert_eq!((len, max), (LIMIT + 1, LIMIT), "the error names the sizes");
+        }
+        other => panic!("a record over the limit must not load, got {other:?}"),
+    }
+    let req = h.request(Some(("conformance", &cookie)));
+    let loaded = sessions::Handle::<Visit<Plain>>::load(&req).await;
+    assert!(loaded.is_err(), "the request fails closed");
+
+    let at_limit = Record::new(vec![0xa0; LIMIT], times);
+    let written = h.backend().update(&id, &at_limit, UnixTime::now()).await;
+    assert!(written.expect("Backend::update failed"));
+    let loaded = h.load("conformance", &cookie).await;
+    assert_eq!(
+        loaded.expect("a record at the limit loads").payload().len(),
+        LIMIT
+    );
 }
 
 fn assert_too_large(result: sessions::Result<Reply>, expected: usize) {

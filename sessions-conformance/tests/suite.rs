@@ -1,0 +1,91 @@
+//! The suite on the reference backend, where every case must pass, and on
+//! backends that break one promise each, where the case for that promise
+//! must fail: a suite that passes everything checks nothing.
+
+use sessions::store::{Backend, MemoryBackend, Record, ServerStore, SessionId, UnixTime};
+use sessions::{Key, Result};
+use sessions_conformance::cases;
+
+sessions_conformance::store_tests!(memory, |key| ServerStore::from_backend(
+    MemoryBackend::new(10_000),
+    key
+));
+
+/// What a broken backend gets wrong.
+#[derive(Clone, Copy)]
+enum Flaw {
+    /// `create` overwrites a live record.
+    CreateOverwrites,
+    /// `load` ignores the size limit.
+    LoadIgnoresLimit,
+    /// `update` writes when there is no live record.
+    UpdateInserts,
+}
+
+/// A memory backend with one flaw.
+struct Broken(MemoryBackend, Flaw);
+
+impl Backend for Broken {
+    fn kind(&self) -> &'static str {
+        "broken"
+    }
+
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        if matches!(self.1, Flaw::CreateOverwrites) {
+            self.0.delete(id).await?;
+        }
+        self.0.create(id, record, now).await
+    }
+
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        let max_len = match self.1 {
+            Flaw::LoadIgnoresLimit => usize::MAX,
+            _ => max_len,
+        };
+        self.0.load(id, now, max_len).await
+    }
+
+    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        if matches!(self.1, Flaw::UpdateInserts)
+            && self.0.load(id, now, usize::MAX).await?.is_none()
+        {
+            return self.0.create(id, record, now).await;
+        }
+        self.0.update(id, record, now).await
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        self.0.delete(id).await
+    }
+
+    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
+        self.0.cleanup_expired(now).await
+    }
+}
+
+fn broken(flaw: Flaw) -> (Key, ServerStore<Broken>) {
+    let key = Key::generate();
+    let backend = Broken(MemoryBackend::new(100), flaw);
+    (key.clone(), ServerStore::from_backend(backend, key))
+}
+
+#[tokio::test]
+#[should_panic(expected = "create on a live id must return false")]
+async fn a_create_that_overwrites_is_caught() {
+    let (key, store) = broken(Flaw::CreateOverwrites);
+    cases::backend_create_on_live_id_changes_nothing(key, store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "a record over the limit must not load")]
+async fn a_load_that_ignores_the_limit_is_caught() {
+    let (key, store) = broken(Flaw::LoadIgnoresLimit);
+    cases::backend_load_applies_the_size_limit(key, store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "update of a missing id must return false")]
+async fn an_update_that_inserts_is_caught() {
+    let (key, store) = broken(Flaw::UpdateInserts);
+    cases::backend_update_on_missing_id_writes_nothing(key, store).await;
+}

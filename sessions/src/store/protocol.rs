@@ -1,0 +1,49 @@
+//! The half of the store protocol that only the registry speaks: saving.
+//!
+//! These items are `pub` because they appear in [`Store`]'s supertrait,
+//! and unnameable outside the crate because this module is private: that
+//! is what seals [`Store`]. No code outside `sessions` can implement a
+//! store or call `save` directly; applications save through the registry,
+//! custom backends implement [`Backend`](crate::store::Backend).
+
+use crate::codec::Times;
+use crate::error::Result;
+use crate::store::{BoxFuture, Loaded, Store};
+
+/// What the registry asks a store to write.
+#[derive(Clone, Copy, Debug)]
+pub struct Save<'a> {
+    /// The session's cookie name.
+    pub name: &'a str,
+    /// The encoded session.
+    pub payload: &'a [u8],
+    /// Its times: `created_at` kept from the first save, `issued_at` now.
+    pub times: Times,
+    /// What was loaded for this session in this request, if anything.
+    pub previous: Option<&'a Loaded>,
+    /// The session must get a new identity: write it as new, then forget
+    /// `previous`.
+    pub renew: bool,
+}
+
+/// What a finished save gives back.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    /// The cookie value that loads the session.
+    pub value: String,
+    /// The session as a later save in the same request should see it.
+    pub loaded: Loaded,
+}
+
+/// The sealed supertrait of [`Store`]: implemented only in this crate.
+pub trait Sealed: Send + Sync + 'static {
+    /// Saves a session and returns the cookie value that loads it, or
+    /// `None` when the session was deleted meanwhile.
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>>;
+}
+
+impl<S: Store> Sealed for std::sync::Arc<S> {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+        (**self).save(save)
+    }
+}

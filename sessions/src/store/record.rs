@@ -1,0 +1,383 @@
+//! [`Record`] and its one byte format, shared by every backend that keeps
+//! bytes (files, Redis, a blob column).
+//!
+//! ```text
+//! offset  size  field
+//!      0     4  magic "SESS"
+//!      4     1  format version (2)
+//!      5     3  reserved, zero
+//!      8    32  SHA-256 of "sessions record id" 0x00 and the id's 32 bytes
+//!     40     8  created_at, seconds since the epoch, big endian
+//!     48     8  issued_at
+//!     56     8  expires_at
+//!     64     8  payload length in bytes
+//!     72     -  payload
+//! ```
+//!
+//! The id digest binds a record to the id it was written under: a record
+//! copied or moved under another id fails to decode instead of showing
+//! one user's session to another. It is a digest, not the id, so that a
+//! backend may key its records by a hash of the id without the record
+//! giving the id back; it is not a MAC (whoever can write records can
+//! forge sessions anyway). Version 1 was `FileStore`'s format before the
+//! binding; it is not read.
+//!
+//! Decoding checks, in order: the length of the header, the magic, the
+//! version, the reserved bytes, the id, the payload length against the
+//! caller's limit, then the total length. Any failure is a typed error
+//! ([`Error::Decode`], [`Error::RecordTooLarge`]), never a panic.
+
+use std::fmt;
+
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::codec::{Times, UnixTime};
+use crate::error::{Error, Result};
+use crate::id::{ID_LEN, SessionId};
+
+/// The first bytes of every encoded record.
+const MAGIC: [u8; 4] = *b"SESS";
+/// The format this build writes and reads.
+const VERSION: u8 = 2;
+/// Domain separation of the id digest from any other use of SHA-256.
+const ID_DIGEST_CONTEXT: &[u8] = b"sessions record id\0";
+/// Length of the id digest.
+const DIGEST_LEN: usize = 32;
+/// Where the id digest starts.
+const DIGEST_AT: usize = 8;
+/// Where the three times start.
+const TIMES_AT: usize = DIGEST_AT + DIGEST_LEN;
+/// Where the payload length starts.
+const LEN_AT: usize = TIMES_AT + 3 * 8;
+/// Bytes before the payload.
+pub(super) const HEADER_LEN: usize = LEN_AT + 8;
+const _: () = assert!(
+    HEADER_LEN == MAGIC.len() + 1 + 3 + DIGEST_LEN + 4 * 8,
+    "magic, version, reserved, digest, three times and a length"
+);
+const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id");
+
+/// A session as a backend keeps it: the encoded session and its times.
+///
+/// Backends that keep bytes store [`encode`](Self::encode)'s output and
+/// read it back with [`decode`](Self::decode), which binds the record to
+/// its id and applies the store's size limit.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::store::{Record, Times, UnixTime};
+///
+/// let now = UnixTime::from_secs(100);
+/// let record = Record::new(vec![1, 2], Times::fresh(now, Duration::from_secs(10)));
+/// assert!(!record.is_expired(now));
+/// assert!(record.is_expired(UnixTime::from_secs(110)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The encoded session, opaque to the backend.
+    pub payload: Vec<u8>,
+    /// Created, last saved, and when it expires.
+    pub times: Times,
+}
+
+impl Record {
+    /// A record of `payload` with `times`.
+    ///
+    /// ```
+    /// # use sessions::store::{Record, Times, UnixTime};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
+    /// assert_eq!(Record::new(vec![7], t).payload, [7]);
+    /// ```
+    #[must_use]
+    pub fn new(payload: Vec<u8>, times: Times) -> Self {
+        Self { payload, times }
+    }
+
+    /// Whether the record's lifetime is over at `now`.
+    ///
+    /// ```
+    /// # use sessions::store::{Record, Times, UnixTime};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(1));
+    /// assert!(Record::new(vec![], t).is_expired(UnixTime::from_secs(2)));
+    /// ```
+    #[must_use]
+    pub fn is_expired(&self, now: UnixTime) -> bool {
+        now >= self.times.expires_at
+    }
+
+    /// The record as bytes, bound to `id`: the format in this module's
+    /// docs.
+    ///
+    /// ```
+    /// use sessions::store::{Record, SessionId, Times, UnixTime};
+    ///
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
+    /// let (record, id) = (Record::new(vec![1, 2, 3], t), SessionId::generate());
+    /// let bytes = record.encode(&id);
+    /// assert_eq!(&bytes[..5], b"SESS\x02");
+    /// assert_eq!(Record::decode(&bytes, &id, 1024)?, record);
+    /// # Ok::<(), sessions::Error>(())
+    /// ```
+    #[must_use]
+    pub fn encode(&self, id: &SessionId) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(HEADER_LEN + self.payload.len());
+        bytes.extend_from_slice(&MAGIC);
+        bytes.push(VERSION);
+        bytes.extend_from_slice(&[0; 3]);
+        bytes.extend_from_slice(&id_digest(id));
+        let times = self.times;
+        for time in [times.created_at, times.issued_at, times.expires_at] {
+            bytes.extend_from_slice(&time.as_secs().to_be_bytes());
+        }
+        bytes.extend_from_slice(&(self.payload.len() as u64).to_be_bytes());
+        debug_assert_eq!(bytes.len(), HEADER_LEN);
+        bytes.extend_from_slice(&self.payload);
+        bytes
+    }
+
+    /// Reads [`encode`](Self::encode)'s bytes back, if they were written
+    /// under `id` and their payload is at most `max_len` bytes.
+    ///
+    /// A record of another id, another format or a damaged one is
+    /// [`Error::Decode`]; one whose payload passes `max_len` is
+    /// [`Error::RecordTooLarge`], judged from the header alone, so `bytes`
+    /// may be a prefix of [`read_limit`](Self::read_limit) bytes of a
+    /// longer value.
+    ///
+    /// ```
+    /// use sessions::{Error, store::{Record, SessionId, Times, UnixTime}};
+    ///
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
+    /// let (alice, bob) = (SessionId::generate(), SessionId::generate());
+    /// let bytes = Record::new(vec![0; 100], t).encode(&alice);
+    ///
+    /// assert!(matches!(Record::decode(&bytes, &bob, 1024), Err(Error::Decode(_))));
+    /// let too_large = Record::decode(&bytes, &alice, 99);
+    /// assert!(matches!(too_large, Err(Error::RecordTooLarge { len: 100, max: 99 })));
+    /// assert!(matches!(Record::decode(b"junk", &alice, 1024), Err(Error::Decode(_))));
+    /// ```
+    pub fn decode(bytes: &[u8], id: &SessionId, max_len: usize) -> Result<Self> {
+        let (header, payload) = bytes
+            .split_first_chunk::<HEADER_LEN>()
+            .ok_or_else(|| corrupt("shorter than the header"))?;
+        let header = Header::decode(header, id)?;
+        let len = header.payload_len(max_len)?;
+        if payload.len() != len {
+            return Err(corrupt("length does not match the header"));
+        }
+        Ok(Self::new(payload.to_vec(), header.times))
+    }
+
+    /// The most bytes of a stored value that [`decode`](Self::decode)
+    /// needs with a limit of `max_len`: a backend that reads at most this
+    /// many (`GETRANGE`, `substr`, a bounded read) never reads a value
+    /// over the limit whole, and still tells it apart from a valid one.
+    ///
+    /// ```
+    /// use sessions::{Error, store::{Record, SessionId, Times, UnixTime}};
+    ///
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
+    /// let id = SessionId::generate();
+    /// let huge = Record::new(vec![0; 1 << 20], t).encode(&id);
+    /// let prefix = &huge[..Record::read_limit(1024)];
+    /// let err = Record::decode(prefix, &id, 1024).unwrap_err();
+    /// assert!(matches!(err, Error::RecordTooLarge { len: 1_048_576, max: 1024 }));
+    /// ```
+    #[must_use]
+    pub fn read_limit(max_len: usize) -> usize {
+        // One byte more than the largest valid record, so that trailing
+        // bytes after a payload of exactly `max_len` are seen.
+        HEADER_LEN.saturating_add(max_len).saturating_add(1)
+    }
+}
+
+/// The header of an encoded record, checked against the id it was read
+/// under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Header {
+    pub(super) times: Times,
+    payload_len: u64,
+}
+
+impl Header {
+    /// Checks magic, version, reserved bytes and the id digest.
+    pub(super) fn decode(bytes: &[u8; HEADER_LEN], id: &SessionId) -> Result<Self> {
+        if bytes[..4] != MAGIC {
+            return Err(corrupt("wrong magic"));
+        }
+        if bytes[4] != VERSION {
+            return Err(corrupt("unsupported format version"));
+        }
+        if bytes[5..DIGEST_AT] != [0; 3] {
+            return Err(corrupt("reserved bytes are set"));
+        }
+        let digest = &bytes[DIGEST_AT..TIMES_AT];
+        if !bool::from(digest.ct_eq(&id_digest(id))) {
+            return Err(corrupt("written under another id"));
+        }
+        let word = |at: usize| {
+            let mut buf = [0; 8];
+            buf.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_be_bytes(buf)
+        };
+        Ok(Self {
+            times: Times {
+                created_at: UnixTime::from_secs(word(TIMES_AT)),
+                issued_at: UnixTime::from_secs(word(TIMES_AT + 8)),
+                expires_at: UnixTime::from_secs(word(TIMES_AT + 16)),
+            },
+            payload_len: word(LEN_AT),
+        })
+    }
+
+    /// The payload length, or [`Error::RecordTooLarge`] when it passes
+    /// `max_len`.
+    pub(super) fn payload_len(&self, max_len: usize) -> Result<usize> {
+        match usize::try_from(self.payload_len) {
+            Ok(len) if len <= max_len => Ok(len),
+            _ => Err(Error::RecordTooLarge {
+                len: usize::try_from(self.payload_len).unwrap_or(usize::MAX),
+                max: max_len,
+            }),
+        }
+    }
+
+    /// The length of the whole encoded record.
+    pub(super) fn encoded_len(&self) -> u64 {
+        self.payload_len.saturating_add(HEADER_LEN as u64)
+    }
+}
+
+fn id_digest(id: &SessionId) -> [u8; DIGEST_LEN] {
+    let mut hasher = Sha256::new();
+    hasher.update(ID_DIGEST_CONTEXT);
+    hasher.update(id.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Bytes that are not a record of the id they were read under: foreign,
+/// truncated, from another format version, or moved from another id. Kept
+/// as the source of [`Error::Decode`]; it never names the id.
+#[derive(Debug)]
+struct CorruptRecord(&'static str);
+
+impl fmt::Display for CorruptRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "not a valid session record: {}", self.0)
+    }
+}
+
+impl std::error::Error for CorruptRecord {}
+
+pub(super) fn corrupt(reason: &'static str) -> Error {
+    Error::Decode(Box::new(CorruptRecord(reason)))
+}
+
+/// Whether `error` reports bytes that are not a valid record.
+pub(super) fn is_corrupt(error: &Error) -> bool {
+    matches!(error, Error::Decode(source) if source.is::<CorruptRecord>())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    fn record(payload: &[u8]) -> Record {
+        let times = Times {
+            created_at: UnixTime::from_secs(1),
+            issued_at: UnixTime::from_secs(2),
+            expires_at: UnixTime::from_secs(u64::MAX),
+        };
+        Record::new(payload.to_vec(), times)
+    }
+
+    fn zero_id() -> SessionId {
+        SessionId::from_bytes(&[0; ID_LEN]).expect("32 bytes are an id")
+    }
+
+    #[test]
+    fn the_layout_is_pinned() {
+        let bytes = record(b"abc").encode(&zero_id());
+        assert_eq!(&bytes[..8], b"SESS\x02\0\0\0");
+        // SHA-256("sessions record id\0" || 32 zero bytes): a change here
+        // is a format change and needs a version bump.
+        let digest = id_digest(&zero_id());
+        assert_eq!(&bytes[DIGEST_AT..TIMES_AT], &digest);
+        assert_eq!(digest[..4], [0xb6, 0x14, 0x14, 0x9f]);
+        assert_eq!(bytes[TIMES_AT..TIMES_AT + 8], 1u64.to_be_bytes());
+        assert_eq!(bytes[LEN_AT - 8..LEN_AT], u64::MAX.to_be_bytes());
+        assert_eq!(bytes[LEN_AT..HEADER_LEN], 3u64.to_be_bytes());
+        assert_eq!(&bytes[HEADER_LEN..], b"abc");
+        assert_eq!(HEADER_LEN, 72);
+    }
+
+    #[test]
+    fn every_damaged_byte_of_the_header_is_refused() {
+        let id = zero_id();
+        let good = record(b"xy").encode(&id);
+        // Magic, version, reserved, digest, and the length (with room for
+        // the length it now claims, so that only the mismatch fails).
+        let damage = [0, 3, 4, 5, 7, DIGEST_AT, TIMES_AT - 1, HEADER_LEN - 1];
+        for at in damage {
+            let mut bytes = good.clone();
+            bytes[at] ^= 0x01;
+            let err = Record::decode(&bytes, &id, 10).unwrap_err();
+            assert!(is_corrupt(&err), "byte {at}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn lengths_must_match_exactly() {
+        let id = zero_id();
+        let good = record(b"xy").encode(&id);
+        for bad in [&good[..HEADER_LEN - 1], &good[..good.len() - 1], &[][..]] {
+            assert!(is_corrupt(&Record::decode(bad, &id, 10).unwrap_err()));
+        }
+        let longer = [&good[..], &[0]].concat();
+        assert!(is_corrupt(&Record::decode(&longer, &id, 10).unwrap_err()));
+    }
+
+    #[test]
+    fn a_huge_declared_length_is_too_large_not_a_panic() {
+        let id = zero_id();
+        let mut bytes = record(b"").encode(&id);
+        bytes[LEN_AT..HEADER_LEN].copy_from_slice(&u64::MAX.to_be_bytes());
+        let err = Record::decode(&bytes, &id, usize::MAX - 1).unwrap_err();
+        assert!(matches!(err, Error::RecordTooLarge { .. }), "{err:?}");
+        assert_eq!(Record::read_limit(usize::MAX), usize::MAX);
+    }
+
+    #[test]
+    fn a_payload_of_exactly_the_limit_decodes() {
+        let id = SessionId::generate();
+        let bytes = record(&[9; 10]).encode(&id);
+        assert_eq!(bytes.len(), Record::read_limit(10) - 1);
+        assert_eq!(Record::decode(&bytes, &id, 10).unwrap(), record(&[9; 10]));
+    }
+
+    #[test]
+    fn corrupt_errors_do_not_match_other_errors() {
+        assert!(is_corrupt(&corrupt("x")));
+        assert!(!is_corrupt(&Error::Decode("cbor".into())));
+        assert!(!is_corrupt(&Error::Backend("network".into())));
+        assert!(!is_corrupt(&Error::Io(io::ErrorKind::Other.into())));
+    }
+
+    #[test]
+    fn errors_never_name_the_id() {
+        let (alice, bob) = (SessionId::generate(), SessionId::generate());
+        let bytes = record(b"x").encode(&alice);
+        let Err(Error::Decode(source)) = Record::decode(&bytes, &bob, 10) else {
+            panic!("a record of another id must not decode");
+        };
+        let message = source.to_string();
+        assert_eq!(
+            message,
+            "not a valid session record: written under another id"
+        );
+        assert!(!message.contains(&alice.to_string()) && !message.contains(&bob.to_string()));
+    }
+}
