@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::{self, Times, UnixTime};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::options::SessionConfig;
 use crate::store::{Loaded, Save, Store};
 
@@ -206,6 +206,13 @@ impl<T: Serialize> State<T> {
                 loaded.payload.len() + INITIAL_PAYLOAD_CAPACITY / 2
             });
         let payload = codec::encode_cbor(&stored, capacity)?;
+        // What saves must load: `accept` decodes at most this much.
+        if payload.len() > MAX_PAYLOAD_LEN {
+            return Err(Error::PayloadTooLarge {
+                len: payload.len(),
+                max: MAX_PAYLOAD_LEN,
+            });
+        }
         let times = match &self.loaded {
             Some(loaded) if !self.destroyed => loaded.times.reissued(now, config.max_age()),
             _ => Times::fresh(now, config.max_age()),

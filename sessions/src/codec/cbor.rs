@@ -44,9 +44,14 @@ impl std::error::Error for Refusal {}
 
 /// Encodes `value` as CBOR into a new vector of `capacity` bytes to start
 /// with (a guess of the length saves the reallocations of growing).
+///
+/// What saves must load: a document the decoder would refuse (nested
+/// deeper than [`MAX_DEPTH`]) is an encoding error here, at save time,
+/// rather than a session that silently starts afresh on the next request.
 pub(crate) fn encode<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(capacity);
     ciborium::into_writer(value, &mut out).map_err(|e| Error::Encode(Box::new(e)))?;
+    check(&out, usize::MAX).map_err(|refusal| Error::Encode(Box::new(refusal)))?;
     Ok(out)
 }
 
