@@ -112,6 +112,12 @@ pub struct Blob {
     pub items: Vec<String>,
 }
 
+/// Blobs are sealed as the session `user`, like [`Profile`].
+impl sessions::SessionData for Blob {
+    const CONFIG: sessions::SessionConfig =
+        sessions::SessionConfig::new(COOKIE_NAME).with_max_age(WEEK);
+}
+
 impl Blob {
     /// A blob whose CBOR encoding is exactly `len` bytes (at least 8); its
     /// JSON is within a few percent of that.

@@ -6,12 +6,11 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use http::header::{COOKIE, SET_COOKIE};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sessions::codec::{Binding, Codec, Mode, Times, UnixTime};
-use sessions::store::{Save, Store};
-use sessions::{CookieStore, Key};
-use sessions_benches::fixture::{Blob, COOKIE_NAME, Profile, WEEK, stored_payload};
+use sessions::{CookieStore, Handle, Key, SessionData, Sessions};
+use sessions_benches::fixture::{Blob, COOKIE_NAME, Profile};
 use sessions_benches::floor::{FloorEncrypted, FloorSigned};
 use sessions_benches::peer::{self, Jar, Peer};
 use sessions_benches::ready;
@@ -22,71 +21,69 @@ use sessions_benches::run::RunRecord;
 /// any browser cookie once sealed and base64'd (ours refuses it).
 pub(crate) const SIZES: [usize; 5] = [64, 512, 2048, 3000, 3584];
 
-/// Payloads our codec seals; the larger ones only the others do.
-const OUR_LIMIT: usize = 3000;
+/// Payloads ours seals: through the public API the whole `Set-Cookie`
+/// line (value and attributes) must fit in 4096 bytes, so 3000 B of CBOR
+/// is refused; the larger ones only the others seal.
+const OUR_LIMIT: usize = 2048;
 
 /// Everything that seals cookies, each with its own key.
 struct Sealers {
-    ours_encrypted: Codec,
-    ours_signed: Codec,
-    store_encrypted: CookieStore,
-    store_signed: CookieStore,
+    ours_encrypted: Sessions,
+    ours_signed: Sessions,
     floor_encrypted: FloorEncrypted,
     floor_signed: FloorSigned,
     private_jar: Peer,
     signed_jar: Peer,
-    times: Times,
-    now: UnixTime,
 }
 
 impl Sealers {
     fn new() -> Self {
-        let now = UnixTime::now();
         let key = Key::generate();
         let raw_key: [u8; 32] = rand::random();
         Self {
-            ours_encrypted: Codec::new(key.clone()),
-            ours_signed: Codec::new(key.clone()).with_mode(Mode::Signed),
-            store_encrypted: CookieStore::new(key.clone()),
-            store_signed: CookieStore::signed(key),
+            ours_encrypted: Sessions::new(CookieStore::new(key.clone())),
+            ours_signed: Sessions::new(CookieStore::signed(key)),
             floor_encrypted: FloorEncrypted::new(&raw_key),
             floor_signed: FloorSigned::new(&raw_key),
             private_jar: Peer::new(Jar::Private),
             signed_jar: Peer::new(Jar::Signed),
-            times: Times::fresh(now, WEEK),
-            now,
         }
     }
 }
 
-const BINDING: Binding<'static> = Binding::new(COOKIE_NAME, "cookie");
-
-fn codec_seal<T: Serialize>(codec: &Codec, times: Times, value: &T) -> String {
-    codec
-        .seal(&BINDING, times, value)
-        .expect("the value fits a cookie")
+/// A request with the registry attached, carrying the cookie `value`.
+fn request(sessions: &Sessions, value: Option<&str>) -> http::Request<()> {
+    let mut builder = http::Request::builder();
+    if let Some(value) = value {
+        builder = builder.header(COOKIE, format!("{COOKIE_NAME}={value}"));
+    }
+    let mut req = builder.body(()).expect("a valid request");
+    sessions.attach(&mut req);
+    req
 }
 
-fn codec_open<T: DeserializeOwned>(codec: &Codec, now: UnixTime, sealed: &str) -> Option<T> {
-    codec
-        .open::<T>(&BINDING, sealed, now)
-        .ok()
-        .map(|opened| opened.value)
+/// Seals `value` as a handler does: load a new session, replace its data,
+/// batch-save; the cookie value of the `Set-Cookie` line.
+fn ours_seal<T: SessionData + Clone>(sessions: &Sessions, value: &T) -> Result<String, String> {
+    let req = request(sessions, None);
+    let session = ready(Handle::<T>::load(&req)).map_err(|e| e.to_string())?;
+    session.replace(value.clone());
+    let mut res = http::Response::new(());
+    ready(sessions::save(&req, &mut res)).map_err(|e| e.to_string())?;
+    let line = res.headers()[SET_COOKIE].to_str().expect("ASCII");
+    let pair = line.split(';').next().expect("a name=value pair");
+    Ok(pair[COOKIE_NAME.len() + 1..].to_owned())
 }
 
-/// Through the `Store` trait on the encoded payload: `save` seals the bytes
-/// the registry encoded, `load` gives them back. CBOR is not in these
-/// figures (the registry's decoder is internal; the layer bench has it).
-fn store_seal(store: &CookieStore, times: Times, payload: &[u8]) -> String {
-    ready(store.save(Save::new(COOKIE_NAME, payload, times)))
-        .expect("the value fits a cookie")
-        .expect("a cookie store always saves")
-        .value
+/// Opens a cookie as a handler does: the session a request loads.
+fn ours_open<T: SessionData + Clone>(sessions: &Sessions, cookie: &str) -> Option<T> {
+    let req = request(sessions, Some(cookie));
+    let session = ready(Handle::<T>::load(&req)).ok()?;
+    (!session.is_new()).then(|| session.get())
 }
 
-fn store_open(store: &CookieStore, now: UnixTime, sealed: &str) -> Option<Vec<u8>> {
-    let loaded = ready(store.load(COOKIE_NAME, sealed, now)).ok()??;
-    Some(loaded.payload)
+fn seal_ours<T: SessionData + Clone>(sessions: &Sessions, value: &T) -> String {
+    ours_seal(sessions, value).expect("the value fits a cookie")
 }
 
 /// Benchmarks `seal/LABEL` and `open/LABEL` after checking that `open`
@@ -112,7 +109,6 @@ fn pair<T: PartialEq + Debug>(
 /// Item 1: the representative session, every sealer.
 pub(crate) fn representative(c: &mut Criterion) {
     let s = Sealers::new();
-    let (times, now) = (s.times, s.now);
     let value = Profile::representative();
     let mut group = c.benchmark_group("representative");
     pair(
@@ -120,33 +116,16 @@ pub(crate) fn representative(c: &mut Criterion) {
         "ours-encrypted",
         None,
         &value,
-        |v| codec_seal(&s.ours_encrypted, times, v),
-        |x| codec_open(&s.ours_encrypted, now, x),
+        |v| seal_ours(&s.ours_encrypted, v),
+        |x| ours_open(&s.ours_encrypted, x),
     );
     pair(
         &mut group,
         "ours-signed",
         None,
         &value,
-        |v| codec_seal(&s.ours_signed, times, v),
-        |x| codec_open(&s.ours_signed, now, x),
-    );
-    let payload = stored_payload(&value);
-    pair(
-        &mut group,
-        "store-bytes-encrypted",
-        None,
-        &payload,
-        |p| store_seal(&s.store_encrypted, times, p),
-        |x| store_open(&s.store_encrypted, now, x),
-    );
-    pair(
-        &mut group,
-        "store-bytes-signed",
-        None,
-        &payload,
-        |p| store_seal(&s.store_signed, times, p),
-        |x| store_open(&s.store_signed, now, x),
+        |v| seal_ours(&s.ours_signed, v),
+        |x| ours_open(&s.ours_signed, x),
     );
     others(&mut group, &s, None, &value);
     group.finish();
@@ -196,7 +175,6 @@ fn others<T: Serialize + DeserializeOwned + PartialEq + Debug>(
 /// Item 2: the same across payload sizes.
 pub(crate) fn sizes(c: &mut Criterion, record: &mut RunRecord) {
     let s = Sealers::new();
-    let (times, now) = (s.times, s.now);
     let mut group = c.benchmark_group("sizes");
     for size in SIZES {
         let value = Blob::of_cbor_len(size);
@@ -206,26 +184,24 @@ pub(crate) fn sizes(c: &mut Criterion, record: &mut RunRecord) {
                 "ours-encrypted",
                 Some(size),
                 &value,
-                |v| codec_seal(&s.ours_encrypted, times, v),
-                |x| codec_open(&s.ours_encrypted, now, x),
+                |v| seal_ours(&s.ours_encrypted, v),
+                |x| ours_open(&s.ours_encrypted, x),
             );
             pair(
                 &mut group,
                 "ours-signed",
                 Some(size),
                 &value,
-                |v| codec_seal(&s.ours_signed, times, v),
-                |x| codec_open(&s.ours_signed, now, x),
+                |v| seal_ours(&s.ours_signed, v),
+                |x| ours_open(&s.ours_signed, x),
             );
         } else {
-            let refused = s
-                .ours_encrypted
-                .seal(&BINDING, times, &value)
-                .expect_err("a payload past the cookie budget is refused");
+            let refused = ours_seal(&s.ours_encrypted, &value)
+                .expect_err("a cookie past the 4096-byte line is refused");
             let peer_len = s.private_jar.seal(COOKIE_NAME, &value).len();
             let text = format!(
                 "ours refuses {size} B ({refused}); the private jar makes a \
-                 {peer_len}-character value that browsers drop"
+                 {peer_len}-character value"
             );
             println!("sizes/{size}: {text}");
             record.note(&format!("sizes/{size}"), &text);
@@ -244,19 +220,8 @@ pub(crate) fn lengths(record: &mut RunRecord) {
     let json = serde_json::to_string(&value).expect("JSON encodes");
     let cbor = sessions_benches::fixture::cbor_len(&value);
     let cookies = [
-        (
-            "ours-encrypted",
-            codec_seal(&s.ours_encrypted, s.times, &value),
-        ),
-        ("ours-signed", codec_seal(&s.ours_signed, s.times, &value)),
-        (
-            "store-encrypted",
-            store_seal(&s.store_encrypted, s.times, &stored_payload(&value)),
-        ),
-        (
-            "store-signed",
-            store_seal(&s.store_signed, s.times, &stored_payload(&value)),
-        ),
+        ("ours-encrypted", seal_ours(&s.ours_encrypted, &value)),
+        ("ours-signed", seal_ours(&s.ours_signed, &value)),
         ("private-jar-json", s.private_jar.seal(COOKIE_NAME, &value)),
         ("signed-jar-json", s.signed_jar.seal(COOKIE_NAME, &value)),
         (

@@ -21,8 +21,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
-use sessions::codec::UnixTime;
-use sessions::store::Store;
+use sessions::store::{Store, UnixTime};
 use sessions::{CookieStore, Key, SessionLayer};
 use sessions_benches::fixture::{COOKIE_NAME, Profile, ProfileSession};
 use sessions_benches::ready;
@@ -86,7 +85,7 @@ fn profile_in(store: &CookieStore, pair: &HeaderValue) -> Profile {
         .expect("the cookie store does not fail")
         .expect("the cookie opens");
     let (_, profile): (bool, Profile) =
-        ciborium::from_reader(loaded.payload.as_slice()).expect("the payload decodes");
+        ciborium::from_reader(loaded.payload()).expect("the payload decodes");
     profile
 }
 

@@ -1,6 +1,7 @@
-//! Item 4 of issue 6: `FileStore` and `RedisStore` load + save through the
-//! `Store` trait, against the raw operations on the same bytes: a file
-//! read + write (temp file, fsync, rename) and a Redis `GET` + `SET`.
+//! Item 4 of issue 6: `FileStore` and `RedisStore` load + save (a request
+//! that changes a field, through the registry), against the raw operations
+//! on bytes of the same size: a file read + write (temp file, fsync, rename)
+//! and a Redis `GET` + `SET`.
 
 use std::fs::{self, File};
 use std::hint::black_box;
@@ -9,44 +10,63 @@ use std::path::{Path, PathBuf};
 
 use criterion::Criterion;
 use redis::aio::ConnectionManager;
-use sessions::codec::{Times, UnixTime};
-use sessions::store::{Record, Save, Store};
-use sessions::{FileStore, Key, RedisStore};
-use sessions_benches::fixture::{COOKIE_NAME, Profile, WEEK, stored_payload};
+use http::header::{COOKIE, SET_COOKIE};
+use sessions::store::{Record, SessionId, Store, Times, UnixTime};
+use sessions::{FileStore, Key, RedisStore, Sessions};
+use sessions_benches::fixture::{COOKIE_NAME, Profile, ProfileSession, WEEK, stored_payload};
 use sessions_benches::run::slow_group_settings;
 use sessions_tests::redis_server::RedisServer;
 use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
-const FILE_HEADER_LEN: usize = 40;
+const FILE_HEADER_LEN: usize = 72;
 
-/// Loads the session behind `cookie` and saves it again (an update).
-async fn load_and_save(store: &dyn Store, cookie: &str, payload: &[u8], times: Times) {
-    let loaded = store
-        .load(COOKIE_NAME, cookie, UnixTime::now())
-        .await
-        .expect("the store answers")
-        .expect("the session is live");
-    let saved = store
-        .save(Save::new(COOKIE_NAME, payload, times).with_previous(&loaded))
-        .await
-        .expect("the store answers")
-        .expect("the session is still there");
-    black_box(saved);
+/// A request that carries the session cookie `value`, with the registry
+/// attached.
+fn request(sessions: &Sessions, value: Option<&str>) -> http::Request<()> {
+    let mut builder = http::Request::builder();
+    if let Some(value) = value {
+        builder = builder.header(COOKIE, format!("{COOKIE_NAME}={value}"));
+    }
+    let mut req = builder.body(()).expect("a valid request");
+    sessions.attach(&mut req);
+    req
 }
 
-/// Saves a new session; returns its cookie value.
-fn create(rt: &Runtime, store: &dyn Store, payload: &[u8], times: Times) -> String {
-    let saved = rt
-        .block_on(store.save(Save::new(COOKIE_NAME, payload, times)))
-        .expect("the store answers")
-        .expect("a new session is saved");
+/// Loads the session behind `cookie`, changes a field and saves it (an
+/// update in place), as a request handler would.
+async fn load_and_save(sessions: &Sessions, cookie: &str) {
+    let req = request(sessions, Some(cookie));
+    let user = ProfileSession::load(&req).await.expect("the store answers");
+    assert!(!user.is_new(), "the session is live");
+    user.set_updated_at(user.updated_at() + 1);
+    let mut res = http::Response::new(());
+    sessions::save(&req, &mut res).await.expect("the session saves");
+    black_box(res);
+}
+
+/// Saves a new representative session; returns its cookie value.
+fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> String {
+    let req = request(sessions, None);
+    let mut res = http::Response::new(());
+    rt.block_on(async {
+        let user = ProfileSession::load(&req).await.expect("the store answers");
+        user.replace(Profile::representative());
+        sessions::save(&req, &mut res).await.expect("a new session is saved");
+    });
+    let line = res.headers()[SET_COOKIE].to_str().expect("ASCII");
+    let pair = line.split(';').next().expect("a name=value pair");
+    let value = pair[COOKIE_NAME.len() + 1..].to_owned();
     let loaded = rt
-        .block_on(store.load(COOKIE_NAME, &saved.value, UnixTime::now()))
+        .block_on(store.load(COOKIE_NAME, &value, UnixTime::now()))
         .expect("the store answers")
         .expect("the new session loads");
-    assert_eq!(loaded.payload, payload, "the store gives back the payload");
-    saved.value
+    assert_eq!(
+        loaded.payload(),
+        stored_payload(&Profile::representative()),
+        "the store gives back the payload"
+    );
+    value
 }
 
 pub(crate) fn bench(c: &mut Criterion) {
@@ -56,7 +76,7 @@ pub(crate) fn bench(c: &mut Criterion) {
         .expect("a tokio runtime");
     let payload = stored_payload(&Profile::representative());
     let times = Times::fresh(UnixTime::now(), WEEK);
-    files(c, &rt, &payload, times);
+    files(c, &rt, &payload);
     redis(c, &rt, &payload, times);
 }
 
@@ -77,14 +97,17 @@ fn raw_write(dir: &Path, target: &Path, bytes: &[u8]) {
     fs::rename(&temp, target).expect("the temp file is renamed");
 }
 
-fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
+fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8]) {
     let root = TempDir(std::env::temp_dir().join(format!(
         "sessions-bench-{}-{}",
         std::process::id(),
         rand::random::<u32>()
     )));
-    let store = FileStore::open(root.0.join("store"), Key::generate()).expect("the store opens");
-    let cookie = create(rt, &store, payload, times);
+    let store = std::sync::Arc::new(
+        FileStore::open(root.0.join("store"), Key::generate()).expect("the store opens"),
+    );
+    let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    let cookie = create(rt, &sessions, &store);
     let raw_dir = root.0.join("raw");
     fs::create_dir_all(&raw_dir).expect("the raw directory is created");
     let raw_dir_handle = File::open(&raw_dir).expect("the raw directory opens");
@@ -105,7 +128,7 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
     });
     slow_group_settings(&mut group);
     group.bench_function("load+save/ours", |b| {
-        b.iter(|| rt.block_on(load_and_save(&store, &cookie, payload, times)));
+        b.iter(|| rt.block_on(load_and_save(&sessions, &cookie)));
     });
     group.bench_function("load+save/raw", |b| {
         b.iter(|| {
@@ -126,16 +149,18 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
 
 fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
     let server = RedisServer::start();
-    let store = rt
-        .block_on(RedisStore::connect(&server.url(), Key::generate()))
-        .expect("the store connects");
-    let cookie = create(rt, &store, payload, times);
+    let store = std::sync::Arc::new(
+        rt.block_on(RedisStore::connect(&server.url(), Key::generate()))
+            .expect("the store connects"),
+    );
+    let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    let cookie = create(rt, &sessions, &store);
     let client = redis::Client::open(server.url()).expect("a valid URL");
     let mut raw = rt
         .block_on(ConnectionManager::new(client))
         .expect("the raw connection opens");
     // The bytes RedisStore writes, under a key of the same length.
-    let bytes = Record::new(payload.to_vec(), times).to_bytes();
+    let bytes = Record::new(payload.to_vec(), times).encode(&SessionId::generate());
     let key = format!("session:{}", "r".repeat(43));
     let set = |raw: &mut ConnectionManager| {
         rt.block_on(
@@ -161,7 +186,7 @@ fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
         b.iter(|| get(rt, &mut raw, &key));
     });
     group.bench_function("load+save/ours", |b| {
-        b.iter(|| rt.block_on(load_and_save(&store, &cookie, payload, times)));
+        b.iter(|| rt.block_on(load_and_save(&sessions, &cookie)));
     });
     group.bench_function("load+save/raw", |b| {
         b.iter(|| {
