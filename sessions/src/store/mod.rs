@@ -55,7 +55,7 @@ pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::Backend;
 pub use cookie::CookieStore;
-pub use file::{FileBackend, FileStore};
+pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub(crate) use protocol::{Save, Saved};
 pub use record::Record;
