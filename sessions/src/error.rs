@@ -187,6 +187,36 @@ pub enum Error {
         max: usize,
     },
 
+    /// A [`FileStore`](crate::FileStore) directory, or its lock directory
+    /// or a lock file in it, could be tampered with by someone else; the
+    /// store refuses to open it. `problem` says what is wrong; nothing is
+    /// changed or created in `path`.
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    /// use sessions::store::{FileBackend, SessionId, UnsafeDir};
+    /// use sessions::Error;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+    /// std::fs::create_dir(&dir)?;
+    /// std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777))?;
+    /// let err = FileBackend::open(&dir).unwrap_err();
+    /// assert!(matches!(
+    ///     err,
+    ///     Error::UnsafeStoreDir { problem: UnsafeDir::Writable { mode: 0o777 }, .. }
+    /// ));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[error("session directory {} is unsafe", path.display())]
+    UnsafeStoreDir {
+        /// The directory or file at fault.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        #[source]
+        problem: crate::store::UnsafeDir,
+    },
+
     /// A file-system operation of a store failed.
     #[error("session store I/O failed")]
     Io(#[from] std::io::Error),

@@ -2,8 +2,9 @@
 //! session directory, and a session saved or loaded through the registry.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
+use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use sessions::store::{SessionId, Times, UnixTime};
@@ -25,6 +26,57 @@ pub const CONFIG: SessionConfig = SessionConfig::new("sid");
 #[must_use]
 pub fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+/// Makes a FIFO at `path` with the system's `mkfifo`.
+///
+/// # Panics
+///
+/// When no FIFO could be made: a test that plants one must not pass
+/// without it.
+///
+/// ```
+/// use std::os::unix::fs::FileTypeExt;
+/// let dir = sessions_tests::TempDir::new();
+/// let fifo = dir.path().join("fifo");
+/// sessions_tests::files::mkfifo(&fifo);
+/// assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+/// ```
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {} failed", path.display());
+    let kind = fs::symlink_metadata(path).unwrap().file_type();
+    assert!(kind.is_fifo(), "{} is a FIFO", path.display());
+}
+
+/// Releases a thread blocked opening or reading the FIFO at `path`: opens
+/// it for reading and writing (which never blocks on Linux, and makes the
+/// blocked reader's open return) and closes it (so the reader sees the end
+/// of the file). A test calls it before it fails, so that the stuck thread
+/// does not keep the test's runtime from shutting down.
+///
+/// # Panics
+///
+/// When the FIFO cannot be opened.
+///
+/// ```
+/// let dir = sessions_tests::TempDir::new();
+/// let fifo = dir.path().join("fifo");
+/// sessions_tests::files::mkfifo(&fifo);
+/// sessions_tests::files::unjam(&fifo); // with no reader waiting, a no-op
+/// assert!(fifo.exists());
+/// ```
+pub fn unjam(path: &Path) {
+    drop(
+        fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap(),
+    );
 }
 
 /// Times of a record that lives for the next hour.

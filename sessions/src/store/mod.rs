@@ -55,7 +55,7 @@ pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::Backend;
 pub use cookie::CookieStore;
-pub use file::{FileBackend, FileStore};
+pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub(crate) use protocol::{Save, Saved};
 pub use record::Record;
@@ -94,7 +94,31 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// assert!(loaded.times().expires_at > now + Duration::from_secs(3600));
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the payload's length, the times and whether there is an
+/// id, never the payload or the id:
+///
+/// ```
+/// # use sessions::store::{Store, UnixTime};
+/// # use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// # let store = std::sync::Arc::new(CookieStore::new(Key::generate()));
+/// # let sessions = Sessions::new(std::sync::Arc::clone(&store));
+/// # let mut req = http::Request::new(());
+/// # sessions.attach(&mut req);
+/// # MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &1)?;
+/// # let mut res = http::Response::new(());
+/// # sessions::save(&req, &mut res).await?;
+/// # let line = res.headers()["set-cookie"].to_str().unwrap();
+/// # let cookie = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+/// let loaded = store.load("user", cookie, UnixTime::now()).await?.unwrap();
+/// let debug = format!("{loaded:?}");
+/// let len = loaded.payload().len();
+/// assert!(debug.starts_with(&format!("Loaded {{ payload_len: {len}, times: Times {{")));
+/// assert!(debug.ends_with("stale_key: false, id: None }"));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Loaded {
     /// The encoded session, exactly as the registry saved it.
     pub(crate) payload: Vec<u8>,
@@ -105,6 +129,18 @@ pub struct Loaded {
     pub(crate) stale_key: bool,
     /// The server-side id, for stores that keep sessions on a server.
     pub(crate) id: Option<SessionId>,
+}
+
+impl std::fmt::Debug for Loaded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded")
+            .field("payload_len", &self.payload.len())
+            .field("times", &self.times)
+            .field("stale_key", &self.stale_key)
+            // `SessionId`'s own `Debug` hides the id.
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 impl Loaded {

@@ -73,12 +73,32 @@ const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id
 /// assert!(!record.is_expired(now));
 /// assert!(record.is_expired(UnixTime::from_secs(110)));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the payload's length and the times, never the payload:
+///
+/// ```
+/// # use sessions::store::{Record, Times, UnixTime};
+/// # let times = Times::fresh(UnixTime::from_secs(100), std::time::Duration::from_secs(10));
+/// let record = Record::new(b"secret".to_vec(), times);
+/// let debug = format!("{record:?}");
+/// assert!(debug.starts_with("Record { payload_len: 6, times: Times {"));
+/// assert!(!debug.contains(&format!("{:?}", b"secret"[0])));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// The encoded session, opaque to the backend.
     pub payload: Vec<u8>,
     /// Created, last saved, and when it expires.
     pub times: Times,
+}
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("payload_len", &self.payload.len())
+            .field("times", &self.times)
+            .finish()
+    }
 }
 
 impl Record {

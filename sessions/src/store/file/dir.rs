@@ -1,9 +1,8 @@
 //! The session directory: paths, temp files, stripe locks. Everything here
 //! blocks; the backend runs it on tokio's blocking pool.
 
-use std::fs::{self, DirBuilder, File, OpenOptions, Permissions, TryLockError};
+use std::fs::{self, File, TryLockError};
 use std::io::{self, Read as _, Write as _};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -15,10 +14,7 @@ use crate::id::SessionId;
 use crate::store::Record;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
 
-/// Mode of the session directory and of its lock directory.
-const DIR_MODE: u32 = 0o700;
-/// Mode of record, temp and lock files.
-const FILE_MODE: u32 = 0o600;
+use super::safe::{create_new, open_dir, open_lock_file, open_record};
 /// Where the stripe lock files live, inside the session directory.
 const LOCK_DIR: &str = ".locks";
 /// How many lock files the ids are spread over. Part of the on-disk
@@ -53,17 +49,17 @@ pub(super) struct Dir {
 
 impl Dir {
     /// Opens `path`, creating it (mode 0700) and its lock files if missing,
-    /// and sweeps temp files that crashed writers left.
+    /// and sweeps temp files that crashed writers left. Refuses a directory
+    /// or lock directory that is not safe (see [`open_dir`]).
     pub(super) fn open(path: &Path) -> Result<Self> {
-        ensure_dir(path)?;
-        let locks = path.join(LOCK_DIR);
-        ensure_dir(&locks)?;
+        let (path, handle) = open_dir(path)?;
+        let (locks, _) = open_dir(&path.join(LOCK_DIR))?;
         let stripes = (0..STRIPES)
             .map(|n| open_lock_file(&locks.join(format!("{n:02}"))).map(Mutex::new))
             .collect::<Result<_>>()?;
         let dir = Self {
-            path: path.to_owned(),
-            handle: File::open(path)?,
+            path,
+            handle,
             stripes,
         };
         dir.sweep_temps()?;
@@ -77,7 +73,7 @@ impl Dir {
     /// The live record under `id`, its payload at most `max` bytes; a
     /// larger one is refused from its header, before it is read.
     pub(super) fn load(&self, id: &SessionId, now: UnixTime, max: usize) -> Result<Option<Record>> {
-        let Some(mut file) = open_existing(&self.record_path(id)?)? else {
+        let Some(mut file) = open_record(&self.record_path(id)?)? else {
             return Ok(None);
         };
         let header = read_header(&mut file, id)?;
@@ -133,23 +129,24 @@ impl Dir {
     }
 
     /// Removes records expired at `now` and abandoned temp files; returns
-    /// how many records went. Files that are not valid records are left in
-    /// place (an operator should look at them) and only counted in a
-    /// warning that names no file.
+    /// how many records went. Files that are not valid records, and
+    /// symlinks, FIFOs and the like under a record's or a temp file's name,
+    /// are left in place (an operator should look at them) and only
+    /// counted in a warning that names no file.
     pub(super) fn cleanup(&self, now: UnixTime) -> Result<usize> {
         let (mut removed, mut invalid) = (0, 0);
         for entry in fs::read_dir(&self.path)? {
             let entry = entry?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if is_temp_name(name) {
-                sweep_temp(&entry.path())?;
-                continue;
-            }
-            let Ok(id) = name.parse::<SessionId>() else {
+            let outcome = if is_temp_name(name) {
+                sweep_temp(&entry.path()).map(|_| false)
+            } else if let Ok(id) = name.parse::<SessionId>() {
+                self.remove_if_expired(&id, now)
+            } else {
                 continue;
             };
-            match self.remove_if_expired(&id, now) {
+            match outcome {
                 Ok(true) => removed += 1,
                 Ok(false) => {}
                 Err(error) if is_corrupt(&error) => invalid += 1,
@@ -171,7 +168,7 @@ impl Dir {
     fn remove_if_expired(&self, id: &SessionId, now: UnixTime) -> Result<bool> {
         let path = self.record_path(id)?;
         let expired = |path: &Path| -> Result<bool> {
-            Ok(match open_existing(path)? {
+            Ok(match open_record(path)? {
                 Some(mut file) => now >= read_header(&mut file, id)?.times.expires_at,
                 None => false,
             })
@@ -184,17 +181,30 @@ impl Dir {
         Ok(expired(&path)? && remove_if_exists(&path)?)
     }
 
-    /// Removes every abandoned temp file; returns how many.
+    /// Removes every abandoned temp file; returns how many. What is not a
+    /// regular file under a temp name is left in place with a warning.
     fn sweep_temps(&self) -> Result<usize> {
-        let mut swept = 0;
+        let (mut swept, mut invalid) = (0, 0);
         for entry in fs::read_dir(&self.path)? {
             let entry = entry?;
-            if entry.file_name().to_str().is_some_and(is_temp_name) && sweep_temp(&entry.path())? {
-                swept += 1;
+            if !entry.file_name().to_str().is_some_and(is_temp_name) {
+                continue;
+            }
+            match sweep_temp(&entry.path()) {
+                Ok(true) => swept += 1,
+                Ok(false) => {}
+                Err(error) if is_corrupt(&error) => invalid += 1,
+                Err(error) => return Err(error),
             }
         }
         if swept > 0 {
             tracing::debug!(count = swept, "swept temp files of crashed session writers");
+        }
+        if invalid > 0 {
+            tracing::warn!(
+                count = invalid,
+                "session directory holds temp names that are not regular files"
+            );
         }
         Ok(swept)
     }
@@ -266,11 +276,7 @@ impl TempFile {
     /// `bytes` and syncs them.
     fn write(dir: &Path, bytes: &[u8]) -> Result<Self> {
         let path = dir.join(temp_name());
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(FILE_MODE)
-            .open(&path)?;
+        let file = create_new(&path)?;
         let mut temp = Self {
             path,
             file,
@@ -312,9 +318,10 @@ fn is_temp_name(name: &str) -> bool {
 }
 
 /// Removes the temp file at `path` if its writer is gone: nobody holds its
-/// lock, and it has content or has been empty for [`TEMP_GRACE`].
+/// lock, and it has content or has been empty for [`TEMP_GRACE`]. Something
+/// other than a regular file there is an error, [corrupt], and stays.
 fn sweep_temp(path: &Path) -> Result<bool> {
-    let Some(file) = open_existing(path)? else {
+    let Some(file) = open_record(path)? else {
         return Ok(false);
     };
     match file.try_lock() {
@@ -338,7 +345,7 @@ fn sweep_temp(path: &Path) -> Result<bool> {
 /// the header is enough to judge expiry, and a write replaces the file
 /// whole.
 fn is_live(path: &Path, id: &SessionId, now: UnixTime) -> Result<bool> {
-    match open_existing(path)? {
+    match open_record(path)? {
         Some(mut file) => Ok(now < read_header(&mut file, id)?.times.expires_at),
         None => Ok(false),
     }
@@ -369,55 +376,12 @@ fn read_exact(file: &mut File, buf: &mut [u8]) -> Result<()> {
     })
 }
 
-fn open_existing(path: &Path) -> Result<Option<File>> {
-    match File::open(path) {
-        Ok(file) => Ok(Some(file)),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(error.into()),
-    }
-}
-
 fn remove_if_exists(path: &Path) -> Result<bool> {
     match fs::remove_file(path) {
         Ok(()) => Ok(true),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
         Err(error) => Err(error.into()),
     }
-}
-
-/// Makes `path` a directory of mode 0700, creating it if missing.
-fn ensure_dir(path: &Path) -> Result<()> {
-    match fs::metadata(path) {
-        Ok(meta) if !meta.is_dir() => {
-            return Err(io::Error::new(
-                io::ErrorKind::NotADirectory,
-                "the session store path is not a directory",
-            )
-            .into());
-        }
-        Ok(_) => {}
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            DirBuilder::new()
-                .recursive(true)
-                .mode(DIR_MODE)
-                .create(path)?;
-        }
-        Err(error) => return Err(error.into()),
-    }
-    if fs::metadata(path)?.permissions().mode() & 0o7777 != DIR_MODE {
-        fs::set_permissions(path, Permissions::from_mode(DIR_MODE))?;
-    }
-    Ok(())
-}
-
-fn open_lock_file(path: &Path) -> Result<File> {
-    Ok(OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(FILE_MODE)
-        .open(path)?)
 }
 
 #[cfg(test)]

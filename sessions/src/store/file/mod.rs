@@ -15,8 +15,10 @@ use crate::key::KeyRing;
 use crate::store::{Backend, Record, ServerStore};
 
 mod dir;
+mod safe;
 
 use dir::{Dir, WriteIf};
+pub use safe::UnsafeDir;
 
 /// The shortest period [`FileStore::spawn_reaper`] accepts.
 const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
@@ -25,7 +27,17 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// processes may share.
 ///
 /// - The directory is created with mode 0700 (an existing one is set to
-///   it), record files are 0600. Each file is named by its session's id,
+///   it), record files are 0600.
+/// - Nothing in the directory is trusted. [`open`](Self::open) refuses
+///   ([`Error::UnsafeStoreDir`]) a directory or `.locks` directory that is
+///   a symlink, belongs to another user than the process's effective user,
+///   or that group or others may write to, and a lock file that is not a
+///   regular file. Records, temp and lock files are opened without
+///   following symlinks and without blocking; a symlink, FIFO, socket or
+///   device under a record's name fails the operation like a corrupt
+///   record ([`Error::Decode`]) and is left in place by cleanup. No file is
+///   ever created outside the directory. A delete unlinks whatever is under
+///   the id's name, which follows nothing. Each file is named by its session's id,
 ///   whose text form is re-checked with the strict parser before any path
 ///   is built.
 /// - A record file holds the record in the one byte format of every store
