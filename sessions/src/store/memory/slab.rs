@@ -67,15 +67,12 @@ impl<T> Slab<T> {
             older: NIL,
             segment,
         };
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot] = node;
-                slot
-            }
-            None => {
-                self.nodes.push(node);
-                self.nodes.len() - 1
-            }
+        let slot = if let Some(slot) = self.free.pop() {
+            self.nodes[slot] = node;
+            slot
+        } else {
+            self.nodes.push(node);
+            self.nodes.len() - 1
         };
         self.link(slot, segment);
         slot
