@@ -1,8 +1,11 @@
 //! `MemoryStore`: sessions in this process's memory.
 
-use std::collections::HashMap;
+mod shelf;
+mod slab;
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use self::shelf::Shelf;
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
@@ -67,19 +70,40 @@ impl MemoryStore {
     }
 }
 
-/// The [`Backend`] of [`MemoryStore`]: a bounded map.
+/// The [`Backend`] of [`MemoryStore`]: a bounded map that stays fast and
+/// fair when full.
 ///
-/// When full, a new session first makes room by dropping every expired
-/// one, then, if still full, the one closest to expiry.
+/// A full backend makes room for a new session by dropping one record,
+/// in O(log n) and without a scan: an expired record if there is one,
+/// else the least recently used of the sessions never used again since
+/// they were created (the *probation* segment), and only when there are
+/// none, the least recently used of the sessions in use (loaded or updated
+/// again, the *protected* segment, at most four fifths of the capacity).
+/// So a flood of new sessions that never come back evicts its own kind,
+/// not the users who are using theirs.
 ///
 /// ```
-/// let backend = sessions::store::MemoryBackend::new(2);
-/// assert!(backend.is_empty());
+/// use std::time::Duration;
+/// use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (backend, now) = (MemoryBackend::new(2), UnixTime::from_secs(1_000));
+/// let record = Record::new(vec![1], Times::fresh(now, Duration::from_secs(60)));
+/// let user = SessionId::generate();
+/// backend.create(&user, &record, now).await?;
+/// assert!(backend.load(&user, now, 1024).await?.is_some()); // in use
+///
+/// for _ in 0..10 {
+///     backend.create(&SessionId::generate(), &record, now).await?;
+/// }
+/// assert_eq!(backend.len(), 2);
+/// assert!(backend.load(&user, now, 1024).await?.is_some());
+/// assert_eq!(backend.evicted(), 9);
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug)]
 pub struct MemoryBackend {
-    capacity: usize,
-    records: Mutex<HashMap<SessionId, Record>>,
+    shelf: Mutex<Shelf>,
 }
 
 impl MemoryBackend {
@@ -91,8 +115,7 @@ impl MemoryBackend {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         Self {
-            capacity: capacity.max(1),
-            records: Mutex::new(HashMap::new()),
+            shelf: Mutex::new(Shelf::new(capacity)),
         }
     }
 
@@ -103,7 +126,7 @@ impl MemoryBackend {
     /// ```
     #[must_use]
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.shelf().capacity()
     }
 
     /// How many sessions are kept now, expired ones included.
@@ -113,7 +136,7 @@ impl MemoryBackend {
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.records().len()
+        self.shelf().len()
     }
 
     /// Whether no session is kept.
@@ -126,47 +149,24 @@ impl MemoryBackend {
         self.len() == 0
     }
 
-    fn records(&self) -> MutexGuard<'_, HashMap<SessionId, Record>> {
-        // Every operation leaves the map whole; a panic cannot tear it.
-        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    /// How many live sessions were dropped to make room for new ones since
+    /// the backend was made: sessions lost before they expired. Expired
+    /// records dropped to make room are not counted. A number to watch:
+    /// when it grows, the capacity is too small (or the store is flooded).
+    ///
+    /// ```
+    /// assert_eq!(sessions::store::MemoryBackend::new(3).evicted(), 0);
+    /// ```
+    #[must_use]
+    pub fn evicted(&self) -> u64 {
+        self.shelf().evicted()
     }
 
-    fn make_room(records: &mut HashMap<SessionId, Record>, capacity: usize, now: UnixTime) {
-        if records.len() < capacity {
-            return;
-        }
-        records.retain(|_, record| !record.is_expired(now));
-        while records.len() >= capacity {
-            let soonest = records
-                .iter()
-                .min_by_key(|(_, record)| record.times.expires_at)
-                .map(|(id, _)| id.clone());
-            match soonest {
-                Some(id) => records.remove(&id),
-                None => break,
-            };
-        }
-    }
-
-    fn create_at(&self, id: &SessionId, record: &Record, now: UnixTime) -> bool {
-        let mut records = self.records();
-        if records.get(id).is_some_and(|r| !r.is_expired(now)) {
-            return false;
-        }
-        records.remove(id);
-        Self::make_room(&mut records, self.capacity, now);
-        records.insert(id.clone(), record.clone());
-        true
-    }
-
-    fn update_at(&self, id: &SessionId, record: &Record, now: UnixTime) -> bool {
-        match self.records().get_mut(id) {
-            Some(current) if !current.is_expired(now) => {
-                *current = record.clone();
-                true
-            }
-            _ => false,
-        }
+    fn shelf(&self) -> MutexGuard<'_, Shelf> {
+        // No shelf operation panics halfway (only on a broken invariant,
+        // and allocation failure aborts), so a poisoned lock guards a
+        // whole shelf.
+        self.shelf.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -176,17 +176,14 @@ impl Backend for MemoryBackend {
     }
 
     async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        Ok(self.create_at(id, record, now))
+        Ok(self.shelf().create(id, record, now))
     }
 
     /// Records sit in a map under their ids, so none can be under another
-    /// id; the size limit still applies, as in every store.
+    /// id; the size limit still applies, as in every store. A load is a
+    /// use: it protects the session from eviction by new ones.
     async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
-        let record = self
-            .records()
-            .get(id)
-            .filter(|r| !r.is_expired(now))
-            .cloned();
+        let record = self.shelf().load(id, now).cloned();
         match record {
             Some(record) if record.payload.len() > max_len => Err(Error::RecordTooLarge {
                 len: record.payload.len(),
@@ -197,54 +194,14 @@ impl Backend for MemoryBackend {
     }
 
     async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        Ok(self.update_at(id, record, now))
+        Ok(self.shelf().update(id, record, now))
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {
-        Ok(self.records().remove(id).is_some())
+        Ok(self.shelf().delete(id))
     }
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
-        let mut records = self.records();
-        let before = records.len();
-        records.retain(|_, record| !record.is_expired(now));
-        Ok(before - records.len())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-    use crate::codec::Times;
-
-    fn record(now: UnixTime, secs: u64) -> Record {
-        Record::new(vec![1], Times::fresh(now, Duration::from_secs(secs)))
-    }
-
-    #[test]
-    fn full_backend_drops_expired_first_then_the_soonest_to_expire() {
-        let backend = MemoryBackend::new(2);
-        let now = UnixTime::now();
-        let (expired, later, new) = (
-            SessionId::generate(),
-            SessionId::generate(),
-            SessionId::generate(),
-        );
-        backend
-            .records()
-            .insert(expired.clone(), record(UnixTime::from_secs(1), 1));
-        assert!(backend.create_at(&later, &record(now, 100), now));
-        assert!(backend.create_at(&new, &record(now, 50), now));
-        assert_eq!(backend.len(), 2);
-        assert!(!backend.records().contains_key(&expired));
-        let newest = SessionId::generate();
-        assert!(backend.create_at(&newest, &record(now, 200), now));
-        assert!(
-            !backend.records().contains_key(&new),
-            "the soonest to expire goes"
-        );
-        assert!(backend.records().contains_key(&later));
+        Ok(self.shelf().purge_expired(now))
     }
 }
