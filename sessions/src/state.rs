@@ -1,5 +1,7 @@
 //! The state of one session in one request: data, dirty tracking, expiry.
 
+use std::fmt;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -253,7 +255,7 @@ enum Action {
 
 /// What the browser must be told after a save: the session core decides
 /// it, the HTTP glue writes it as a `Set-Cookie` line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum CookieUpdate {
     /// Send `value`. A persistent cookie lives for the configured max age
     /// counted from `now`; otherwise it ends with the browser session.
@@ -264,6 +266,25 @@ pub(crate) enum CookieUpdate {
     },
     /// Make the browser forget the cookie.
     Remove,
+}
+
+impl fmt::Debug for CookieUpdate {
+    /// Never the cookie value: it loads the session.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Set {
+                value,
+                persistent,
+                now,
+            } => f
+                .debug_struct("Set")
+                .field("value_len", &value.len())
+                .field("persistent", persistent)
+                .field("now", now)
+                .finish(),
+            Self::Remove => f.write_str("Remove"),
+        }
+    }
 }
 
 /// A session's cookie update, with the configuration that names and scopes

@@ -79,7 +79,7 @@ impl<'a> Binding<'a> {
 }
 
 /// A payload that opened, with what the envelope said about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Opened {
     /// The payload.
     pub(crate) value: Vec<u8>,
@@ -87,6 +87,17 @@ pub(crate) struct Opened {
     pub(crate) times: Times,
     /// Whether the primary key opened it; if not, seal again to rotate.
     pub(crate) by_primary: bool,
+}
+
+impl std::fmt::Debug for Opened {
+    /// The payload's length, never its bytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("value_len", &self.value.len())
+            .field("times", &self.times)
+            .field("by_primary", &self.by_primary)
+            .finish()
+    }
 }
 
 /// Where nonces come from. Production code uses the thread-local CSPRNG;

@@ -6,12 +6,14 @@
 //! store or call `save` directly; applications save through the registry,
 //! custom backends implement [`Backend`](crate::store::Backend).
 
+use std::fmt;
+
 use crate::codec::Times;
 use crate::error::Result;
 use crate::store::{BoxFuture, Loaded, Store};
 
 /// What the registry asks a store to write.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Save<'a> {
     /// The session's cookie name.
     pub name: &'a str,
@@ -26,13 +28,34 @@ pub struct Save<'a> {
     pub renew: bool,
 }
 
+impl fmt::Debug for Save<'_> {
+    /// The payload's length, never its bytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Save")
+            .field("name", &self.name)
+            .field("payload_len", &self.payload.len())
+            .field("times", &self.times)
+            .field("renew", &self.renew)
+            .finish_non_exhaustive()
+    }
+}
+
 /// What a finished save gives back.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Saved {
     /// The cookie value that loads the session.
     pub value: String,
     /// The session as a later save in the same request should see it.
     pub loaded: Loaded,
+}
+
+impl fmt::Debug for Saved {
+    /// Neither the cookie value (it loads the session) nor the payload.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Saved")
+            .field("loaded", &self.loaded)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sealed supertrait of [`Store`]: implemented only in this crate.
