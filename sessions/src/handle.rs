@@ -3,7 +3,6 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
@@ -33,17 +32,14 @@ use crate::store::{BoxFuture, Store};
 /// assert_eq!(Cart::CONFIG.name(), "cart");
 /// ```
 pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// The cookie and expiry options of this session type. They are checked
-    /// when the program is built: a configuration that breaks a rule of
-    /// [`SessionConfig::check`] is a compile error where the session is
-    /// loaded (`cargo build` reports it; `cargo check` stops before it).
+    /// The cookie and expiry options of this session type. A configuration
+    /// that breaks a rule of [`SessionConfig::check`] fails the build where
+    /// the session is loaded (`cargo check` stops before it):
     ///
     /// ```compile_fail
-    /// # use serde::{Deserialize, Serialize};
     /// use sessions::{Handle, SessionConfig, SessionData};
-    /// #[derive(Default, Serialize, Deserialize)]
+    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
     /// struct Cart { items: Vec<u32> }
-    ///
     /// impl SessionData for Cart {
     ///     // error: invalid session config: the cookie path must start with `/` ...
     ///     const CONFIG: SessionConfig = SessionConfig::new("cart").with_path("/; Domain=evil");
@@ -53,9 +49,8 @@ pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 's
     const CONFIG: SessionConfig;
 }
 
-/// `T::CONFIG`, checked at compile time: naming this constant makes the
-/// compiler evaluate it, and a broken rule fails the build with its message.
-struct Checked<T>(PhantomData<T>);
+/// `T::CONFIG`, checked when the build evaluates this constant.
+struct Checked<T>(std::marker::PhantomData<T>);
 
 impl<T: SessionData> Checked<T> {
     const CONFIG: SessionConfig = T::CONFIG.checked();
