@@ -32,8 +32,6 @@ REDIS_TARGET = 1.2  # RedisStore within 1.2x of raw GET+SET
 SEALERS = [
     ("ours-encrypted", "floor-encrypted", "private-jar-json"),
     ("ours-signed", "floor-signed", "signed-jar-json"),
-    ("store-bytes-encrypted", None, None),
-    ("store-bytes-signed", None, None),
     ("floor-encrypted", "floor-encrypted", "private-jar-json"),
     ("floor-signed", "floor-signed", "signed-jar-json"),
     ("private-jar-json", "floor-encrypted", "private-jar-json"),
@@ -129,7 +127,8 @@ def representative(medians, checks):
             f"{fmt_ratio(both, peer_both)} {peer}",
         ])
     table(["sealer", "seal", "open", "seal+open", "vs floor", "vs peer"], rows)
-    print("   store-bytes-*: CookieStore through the Store trait on the encoded payload (no CBOR)\n")
+    print("   ours-*: a whole request through the registry (load, replace, batch-save; or load")
+    print("   from the cookie), since the envelope is private; the floor and the jars seal alone\n")
     for label in ("ours-encrypted",):
         both = seal_open(medians, "representative/", label)[2]
         floor_both = seal_open(medians, "representative/", "floor-encrypted")[2]
