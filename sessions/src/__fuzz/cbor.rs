@@ -69,9 +69,7 @@ pub fn cbor_precheck(data: &[u8], largest_allocation: fn() -> Option<usize>) {
     let value = decode_cbor::<Value>(doc, max_len);
     within_bound("Value");
     if let Ok(value) = value {
-        let bytes = encode(&value);
-        let again: Value = decode_cbor(&bytes, usize::MAX).expect("re-encoded Value decodes");
-        assert_eq!(encode(&again), bytes, "a Value re-encodes differently");
+        check_value_round_trip(&value);
     }
 
     largest_allocation();
@@ -86,6 +84,22 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     encode_cbor(value, 0).expect("what decoded encodes")
 }
 
+/// ciborium normalizes on the way: a bignum tag over a chunked byte string
+/// stays a tag when first decoded and becomes an integer once re-encoded in
+/// one chunk (a fuzzer find: `[_ 2(h'ff' as chunks), "b"]`). So the first
+/// re-encoding must decode, and from the second on the bytes are a fixed
+/// point.
+fn check_value_round_trip(value: &Value) {
+    let first = encode(value);
+    let second = encode(&round_trip_bytes::<Value>(&first));
+    let third = encode(&round_trip_bytes::<Value>(&second));
+    assert_eq!(third, second, "a Value re-encodes differently");
+}
+
+fn round_trip_bytes<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    decode_cbor(bytes, usize::MAX).expect("re-encoded value decodes")
+}
+
 fn round_trip<T: Serialize + DeserializeOwned>(value: &T) -> T {
-    decode_cbor(&encode(value), usize::MAX).expect("re-encoded value decodes")
+    round_trip_bytes(&encode(value))
 }

@@ -74,7 +74,7 @@ fn is_opening_error(error: &Error) -> bool {
 fn open_tampered(data: &[u8]) {
     let mut input = Input::new(data);
     let flags = input.byte();
-    let sealer = usize::from(flags & 1);
+    let seal_mode = usize::from(flags & 1);
     let issued_at = UnixTime::from_secs(NOW.as_secs() - u64::from(input.u16()));
     let times = Times {
         created_at: issued_at,
@@ -83,11 +83,12 @@ fn open_tampered(data: &[u8]) {
     };
     let payload_len = usize::from(input.u16());
     let payload = input.take(payload_len);
-    let sealed = match codecs()[sealer].seal_bytes_with(&BINDING, times, &mut FixedNonce, payload) {
-        Ok(sealed) => sealed,
-        Err(Error::PayloadTooLarge { .. }) => return,
-        Err(error) => panic!("sealing failed: {error:?}"),
-    };
+    let sealed =
+        match codecs()[seal_mode].seal_bytes_with(&BINDING, times, &mut FixedNonce, payload) {
+            Ok(sealed) => sealed,
+            Err(Error::PayloadTooLarge { .. }) => return,
+            Err(error) => panic!("sealing failed: {error:?}"),
+        };
     let mut tampered = sealed.clone().into_bytes();
     for chunk in input.rest().chunks(4) {
         edit(&mut tampered, chunk);
@@ -99,12 +100,12 @@ fn open_tampered(data: &[u8]) {
     } else {
         OTHER_BINDING
     };
-    let opener = sealer ^ usize::from(flags >> 2 & 1);
-    let untouched = binding == BINDING && opener == sealer && tampered == sealed;
-    match codecs()[opener].open_bytes(&binding, &tampered, NOW) {
+    let open_mode = seal_mode ^ usize::from(flags >> 2 & 1);
+    let untouched = binding == BINDING && open_mode == seal_mode && tampered == sealed;
+    match codecs()[open_mode].open_bytes(&binding, &tampered, NOW) {
         Ok(opened) => {
             assert!(binding == BINDING, "opened under another cookie name");
-            assert!(opener == sealer, "opened in the other mode");
+            assert!(open_mode == seal_mode, "opened in the other mode");
             assert_eq!(opened.value, payload, "a tampered value opened");
             assert_eq!(opened.times, times, "tampered times opened");
             assert!(opened.by_primary, "sealed by the primary key");
