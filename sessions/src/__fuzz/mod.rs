@@ -16,6 +16,8 @@ mod cookie;
 mod envelope;
 mod input;
 mod record;
+#[cfg(test)]
+mod replay;
 
 pub use cbor::cbor_precheck;
 pub use cookie::cookie_header;
