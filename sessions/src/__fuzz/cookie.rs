@@ -7,8 +7,8 @@ use super::input::Input;
 use crate::http::{MAX_CANDIDATES, cookie_values};
 
 /// Reads the asked cookie name and `Cookie` header lines from `data` and
-/// checks [`cookie_values`] against a plain second reading: it returns the
-/// first [`MAX_CANDIDATES`] values of exactly the pairs whose name, less
+/// checks `cookie_values` against a plain second reading: it returns the
+/// first `MAX_CANDIDATES` values of exactly the pairs whose name, less
 /// the space and tab around it, equals the asked name byte for byte.
 ///
 /// Layout: the name's length (one byte, modulo 64), the name (lossy
