@@ -68,6 +68,10 @@ pub mod store;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod __fuzz;
+
 #[cfg(feature = "axum")]
 pub use axum::SessionRejection;
 pub use error::{BoxError, Error, Result, SaveErrors};

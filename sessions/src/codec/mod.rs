@@ -29,6 +29,8 @@ mod wire;
 pub(crate) use cbor::MAX_DEPTH;
 pub(crate) use cbor::{decode as decode_cbor, encode as encode_cbor};
 pub use seal::Mode;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use seal::NonceSource;
 pub(crate) use seal::{Binding, Codec};
 pub use time::{Times, UnixTime};
 

@@ -16,7 +16,7 @@ use http::HeaderMap;
 use http::header::COOKIE;
 
 /// How many cookies of one name are tried; more is an attack or a bug.
-pub(super) const MAX_CANDIDATES: usize = 8;
+pub(crate) const MAX_CANDIDATES: usize = 8;
 
 /// Every value of the cookie `name` across all `Cookie` headers, in order.
 ///

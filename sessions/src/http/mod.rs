@@ -10,6 +10,8 @@ mod set_cookie;
 
 use http::header::{HeaderMap, HeaderValue, SET_COOKIE, VARY};
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use cookie_header::MAX_CANDIDATES;
 pub(crate) use cookie_header::cookie_values;
 pub(crate) use set_cookie::set_cookie;
 
