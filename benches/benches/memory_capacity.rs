@@ -96,7 +96,9 @@ fn memory_per_record() {
     let backend = filled(n, n);
     if let Some(after) = resident_bytes() {
         let per_record = after.saturating_sub(before) / n;
-        println!("memory_capacity: about {per_record} bytes per record of a {PAYLOAD}-byte payload");
+        println!(
+            "memory_capacity: about {per_record} bytes per record of a {PAYLOAD}-byte payload"
+        );
     }
     drop(backend);
 }

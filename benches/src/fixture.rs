@@ -164,3 +164,37 @@ pub fn stored_payload<T: Serialize>(value: &T) -> Vec<u8> {
     ciborium::into_writer(&(true, value), &mut out).expect("CBOR encodes into a vector");
     out
 }
+
+/// A request with the registry of `sessions` attached, carrying the session
+/// cookie `value` when there is one: what a handler gets.
+///
+/// # Panics
+///
+/// Never for a base64url `value`, the only kind a store writes.
+pub fn request(sessions: &sessions::Sessions, value: Option<&str>) -> http::Request<()> {
+    let mut builder = http::Request::builder();
+    if let Some(value) = value {
+        builder = builder.header(http::header::COOKIE, format!("{COOKIE_NAME}={value}"));
+    }
+    let mut req = builder
+        .body(())
+        .expect("a base64url cookie is a valid header");
+    sessions.attach(&mut req);
+    req
+}
+
+/// The value of the session cookie a response sets.
+///
+/// # Panics
+///
+/// When the response sets no session cookie.
+pub fn cookie_value<B>(res: &http::Response<B>) -> String {
+    let line = res.headers()[http::header::SET_COOKIE]
+        .to_str()
+        .expect("Set-Cookie is ASCII");
+    let pair = line.split(';').next().expect("split yields one item");
+    pair.strip_prefix(COOKIE_NAME)
+        .and_then(|rest| rest.strip_prefix('='))
+        .expect("the session cookie")
+        .to_owned()
+}

@@ -6,11 +6,10 @@ use std::hint::black_box;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
-use http::header::{COOKIE, SET_COOKIE};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sessions::{CookieStore, Handle, Key, SessionData, Sessions};
-use sessions_benches::fixture::{Blob, COOKIE_NAME, Profile};
+use sessions_benches::fixture::{Blob, COOKIE_NAME, Profile, cookie_value, request};
 use sessions_benches::floor::{FloorEncrypted, FloorSigned};
 use sessions_benches::peer::{self, Jar, Peer};
 use sessions_benches::ready;
@@ -51,17 +50,6 @@ impl Sealers {
     }
 }
 
-/// A request with the registry attached, carrying the cookie `value`.
-fn request(sessions: &Sessions, value: Option<&str>) -> http::Request<()> {
-    let mut builder = http::Request::builder();
-    if let Some(value) = value {
-        builder = builder.header(COOKIE, format!("{COOKIE_NAME}={value}"));
-    }
-    let mut req = builder.body(()).expect("a valid request");
-    sessions.attach(&mut req);
-    req
-}
-
 /// Seals `value` as a handler does: load a new session, replace its data,
 /// batch-save; the cookie value of the `Set-Cookie` line.
 fn ours_seal<T: SessionData + Clone>(sessions: &Sessions, value: &T) -> Result<String, String> {
@@ -70,9 +58,7 @@ fn ours_seal<T: SessionData + Clone>(sessions: &Sessions, value: &T) -> Result<S
     session.replace(value.clone());
     let mut res = http::Response::new(());
     ready(sessions::save(&req, &mut res)).map_err(|e| e.to_string())?;
-    let line = res.headers()[SET_COOKIE].to_str().expect("ASCII");
-    let pair = line.split(';').next().expect("a name=value pair");
-    Ok(pair[COOKIE_NAME.len() + 1..].to_owned())
+    Ok(cookie_value(&res))
 }
 
 /// Opens a cookie as a handler does: the session a request loads.

@@ -10,28 +10,17 @@ use std::path::{Path, PathBuf};
 
 use criterion::Criterion;
 use redis::aio::ConnectionManager;
-use http::header::{COOKIE, SET_COOKIE};
 use sessions::store::{Record, SessionId, Store, Times, UnixTime};
 use sessions::{FileStore, Key, RedisStore, Sessions};
-use sessions_benches::fixture::{COOKIE_NAME, Profile, ProfileSession, WEEK, stored_payload};
+use sessions_benches::fixture::{
+    COOKIE_NAME, Profile, ProfileSession, WEEK, cookie_value, request, stored_payload,
+};
 use sessions_benches::run::slow_group_settings;
 use sessions_tests::redis_server::RedisServer;
 use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
 const FILE_HEADER_LEN: usize = 72;
-
-/// A request that carries the session cookie `value`, with the registry
-/// attached.
-fn request(sessions: &Sessions, value: Option<&str>) -> http::Request<()> {
-    let mut builder = http::Request::builder();
-    if let Some(value) = value {
-        builder = builder.header(COOKIE, format!("{COOKIE_NAME}={value}"));
-    }
-    let mut req = builder.body(()).expect("a valid request");
-    sessions.attach(&mut req);
-    req
-}
 
 /// Loads the session behind `cookie`, changes a field and saves it (an
 /// update in place), as a request handler would.
@@ -41,7 +30,9 @@ async fn load_and_save(sessions: &Sessions, cookie: &str) {
     assert!(!user.is_new(), "the session is live");
     user.set_updated_at(user.updated_at() + 1);
     let mut res = http::Response::new(());
-    sessions::save(&req, &mut res).await.expect("the session saves");
+    sessions::save(&req, &mut res)
+        .await
+        .expect("the session saves");
     black_box(res);
 }
 
@@ -52,11 +43,11 @@ fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> String {
     rt.block_on(async {
         let user = ProfileSession::load(&req).await.expect("the store answers");
         user.replace(Profile::representative());
-        sessions::save(&req, &mut res).await.expect("a new session is saved");
+        sessions::save(&req, &mut res)
+            .await
+            .expect("a new session is saved");
     });
-    let line = res.headers()[SET_COOKIE].to_str().expect("ASCII");
-    let pair = line.split(';').next().expect("a name=value pair");
-    let value = pair[COOKIE_NAME.len() + 1..].to_owned();
+    let value = cookie_value(&res);
     let loaded = rt
         .block_on(store.load(COOKIE_NAME, &value, UnixTime::now()))
         .expect("the store answers")
