@@ -29,10 +29,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in `sessions`.
 ///
-/// Errors that come from untrusted input (a cookie) say *what kind* of input
-/// was rejected, never which byte or which cryptographic check failed. The
-/// stores turn them into a fresh session and log them at debug level; they
-/// do not reach the code that loads a session.
+/// A cookie that does not open (malformed, tampered, expired, sealed with
+/// an unknown key or for another name or store) is not an error at all: it
+/// gives a fresh session, and why it was refused is logged at debug level,
+/// saying what kind of input was rejected, never which byte or which
+/// cryptographic check failed.
 ///
 /// ```
 /// use sessions::{Error, Key};
@@ -72,15 +73,6 @@ pub enum Error {
         expected: usize,
     },
 
-    /// A sealed value is longer than the cookie budget; rejected before any work.
-    #[error("sealed value is {len} bytes, over the limit of {max}")]
-    TooLong {
-        /// Length of the value.
-        len: usize,
-        /// The limit.
-        max: usize,
-    },
-
     /// A payload does not fit in a sealed value of the allowed length.
     #[error("payload of {len} bytes does not fit; at most {max} bytes can be sealed")]
     PayloadTooLarge {
@@ -89,31 +81,6 @@ pub enum Error {
         /// The largest payload that fits.
         max: usize,
     },
-
-    /// A sealed value is empty, not base64url, or shorter than any envelope.
-    #[error("sealed value is malformed")]
-    Malformed,
-
-    /// A sealed value was written by a format version this build cannot read.
-    #[error("unsupported envelope version {0}")]
-    UnsupportedVersion(u8),
-
-    /// A sealed value names a key that is not in the key ring.
-    #[error("sealed with a key that is not in the key ring")]
-    UnknownKey,
-
-    /// A sealed value failed authentication. Deliberately says nothing more.
-    #[error("sealed value failed authentication")]
-    Unauthentic,
-
-    /// A sealed value is authentic but its lifetime is over.
-    #[error("sealed value has expired")]
-    Expired,
-
-    /// A sealed value is authentic but claims to be issued in the future,
-    /// beyond the allowed clock skew.
-    #[error("sealed value was issued in the future")]
-    IssuedInFuture,
 
     /// An authentic payload could not be decoded into the expected type, or
     /// broke the decoder's depth or size limits.

@@ -46,25 +46,12 @@ fn codecs() -> &'static [Codec; 2] {
 fn open_arbitrary(data: &[u8]) {
     let sealed = String::from_utf8_lossy(data);
     for codec in codecs() {
-        match codec.open_bytes(&BINDING, &sealed, NOW) {
-            // Only a value sealed with the fuzzing keys (a corpus seed) opens.
-            Ok(opened) => assert!(opened.value.len() <= MAX_RAW_LEN),
-            Err(error) => assert!(is_opening_error(&error), "{error:?}"),
+        // A refusal is a typed `OpenError` by construction; only a value
+        // sealed with the fuzzing keys (a corpus seed) opens.
+        if let Ok(opened) = codec.open_bytes(&BINDING, &sealed, NOW) {
+            assert!(opened.value.len() <= MAX_RAW_LEN);
         }
     }
-}
-
-fn is_opening_error(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::TooLong { .. }
-            | Error::Malformed
-            | Error::UnsupportedVersion(_)
-            | Error::UnknownKey
-            | Error::Unauthentic
-            | Error::Expired
-            | Error::IssuedInFuture
-    )
 }
 
 /// Layout: flags (bit 0: signed, bit 1: open under another cookie name,

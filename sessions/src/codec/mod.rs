@@ -19,6 +19,7 @@
 //! ([`encode_cbor`], [`decode_cbor`]).
 
 mod cbor;
+mod open_error;
 mod seal;
 #[cfg(test)]
 mod tests;
@@ -28,6 +29,8 @@ mod wire;
 #[cfg(test)]
 pub(crate) use cbor::MAX_DEPTH;
 pub(crate) use cbor::{decode as decode_cbor, encode as encode_cbor};
+#[cfg(test)]
+pub(crate) use open_error::OpenError;
 pub use seal::Mode;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use seal::NonceSource;

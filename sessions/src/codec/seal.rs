@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 use rand::RngCore;
 
+use super::open_error::OpenError;
 use super::time::{Times, UnixTime};
 use super::wire::{self, Header, INLINE_AAD_LEN, MAX_HEADER_LEN, VERSION};
 use super::{MAX_RAW_LEN, MAX_SEALED_LEN};
@@ -218,18 +219,18 @@ impl Codec {
         binding: &Binding<'_>,
         sealed: &str,
         now: UnixTime,
-    ) -> Result<Opened> {
+    ) -> Result<Opened, OpenError> {
         if sealed.len() > MAX_SEALED_LEN {
-            return Err(Error::TooLong {
+            return Err(OpenError::TooLong {
                 len: sealed.len(),
                 max: MAX_SEALED_LEN,
             });
         }
         let mut raw = URL_SAFE_NO_PAD
             .decode(sealed)
-            .map_err(|_| Error::Malformed)?;
+            .map_err(|_| OpenError::Malformed)?;
         let (key_id, key) = self.find_key(&raw)?;
-        let (header, header_len) = Header::decode(&raw).ok_or(Error::Unauthentic)?;
+        let (header, header_len) = Header::decode(&raw).ok_or(OpenError::Unauthentic)?;
         let payload = self.authenticate(key, binding, &mut raw, header_len)?;
         self.check_times(header.times, now)?;
         raw.truncate(payload.end);
@@ -257,14 +258,14 @@ impl Codec {
     }
 
     /// Checks the version byte and finds the key a raw value names.
-    fn find_key(&self, raw: &[u8]) -> Result<(KeyId, &Key)> {
+    fn find_key(&self, raw: &[u8]) -> Result<(KeyId, &Key), OpenError> {
         match raw.first() {
-            None => return Err(Error::Malformed),
+            None => return Err(OpenError::Malformed),
             Some(&VERSION) => {}
-            Some(&other) => return Err(Error::UnsupportedVersion(other)),
+            Some(&other) => return Err(OpenError::UnsupportedVersion(other)),
         }
-        let key_id = Header::key_id(raw).ok_or(Error::Malformed)?;
-        let key = self.keys.find(key_id).ok_or(Error::UnknownKey)?;
+        let key_id = Header::key_id(raw).ok_or(OpenError::Malformed)?;
+        let key = self.keys.find(key_id).ok_or(OpenError::UnknownKey)?;
         Ok((key_id, key))
     }
 
@@ -275,9 +276,9 @@ impl Codec {
         binding: &Binding<'_>,
         raw: &mut [u8],
         header_len: usize,
-    ) -> Result<Range<usize>> {
+    ) -> Result<Range<usize>, OpenError> {
         if raw.len() < header_len + self.mode.overhead() {
-            return Err(Error::Unauthentic);
+            return Err(OpenError::Unauthentic);
         }
         let (header, body) = raw.split_at_mut(header_len);
         let (mut inline, mut spill) = ([0u8; INLINE_AAD_LEN], Vec::new());
@@ -289,14 +290,14 @@ impl Codec {
         Ok(header_len + payload.start..header_len + payload.end)
     }
 
-    fn check_times(&self, times: Times, now: UnixTime) -> Result<()> {
+    fn check_times(&self, times: Times, now: UnixTime) -> Result<(), OpenError> {
         if times.issued_at > now + self.leeway {
-            return Err(Error::IssuedInFuture);
+            return Err(OpenError::IssuedInFuture);
         }
         // Expiry is exact: the leeway forgives a clock that runs behind the
         // sealer's, never a lifetime that is over.
         if now >= times.expires_at {
-            return Err(Error::Expired);
+            return Err(OpenError::Expired);
         }
         Ok(())
     }
@@ -345,7 +346,7 @@ fn encrypt(
 
 /// Decrypts `nonce | ciphertext | tag` in place; returns where the
 /// plaintext is in `body`.
-fn decrypt(key: &Key, aad: &[u8], body: &mut [u8]) -> Result<Range<usize>> {
+fn decrypt(key: &Key, aad: &[u8], body: &mut [u8]) -> Result<Range<usize>, OpenError> {
     let (nonce, rest) = body.split_at_mut(NONCE_LEN);
     let end = rest.len() - GCM_TAG_LEN;
     let (ciphertext, tag) = rest.split_at_mut(end);
@@ -356,19 +357,19 @@ fn decrypt(key: &Key, aad: &[u8], body: &mut [u8]) -> Result<Range<usize>> {
             ciphertext,
             Tag::from_slice(tag),
         )
-        .map_err(|_| Error::Unauthentic)?;
+        .map_err(|_| OpenError::Unauthentic)?;
     Ok(NONCE_LEN..NONCE_LEN + end)
 }
 
 /// Verifies `payload | tag`; returns where the payload is in `body`.
-fn verify(key: &Key, aad: &[u8], body: &[u8]) -> Result<Range<usize>> {
+fn verify(key: &Key, aad: &[u8], body: &[u8]) -> Result<Range<usize>, OpenError> {
     let end = body.len() - HMAC_TAG_LEN;
     let mut mac = key.mac().clone();
     mac.update(aad);
     mac.update(&body[..end]);
     // `verify_slice` compares in constant time.
     mac.verify_slice(&body[end..])
-        .map_err(|_| Error::Unauthentic)?;
+        .map_err(|_| OpenError::Unauthentic)?;
     Ok(0..end)
 }
 

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::super::seal::DEFAULT_LEEWAY;
 use super::super::{Binding, Codec, MAX_SEALED_LEN, Times, UnixTime};
-use super::{BINDING, LIFETIME, MODES, NOW, codec, open, open_value, seal, times};
+use super::{BINDING, Failure, LIFETIME, MODES, NOW, codec, open, open_value, seal, times};
+use crate::codec::OpenError;
 use crate::{Error, Key};
 
 #[test]
@@ -31,7 +32,7 @@ fn expiry_is_exact_to_the_second_whatever_the_leeway() {
             ] {
                 let result = codec.open_bytes(&BINDING, &sealed, now);
                 assert!(
-                    matches!(result, Err(Error::Expired)),
+                    matches!(result, Err(OpenError::Expired)),
                     "{mode:?} {leeway:?} {now:?}: {result:?}"
                 );
             }
@@ -52,7 +53,7 @@ fn issue_times_in_the_future_are_tolerated_only_within_the_leeway() {
             for now in [earliest - 1, earliest - 3600, 0] {
                 let result = codec.open_bytes(&BINDING, &sealed, UnixTime::from_secs(now));
                 assert!(
-                    matches!(result, Err(Error::IssuedInFuture)),
+                    matches!(result, Err(OpenError::IssuedInFuture)),
                     "{mode:?} {leeway:?} {now}: {result:?}"
                 );
             }
@@ -101,7 +102,7 @@ fn out_of_order_times_are_never_silently_changed() {
             let opened = codec.open_bytes(&BINDING, &sealed, NOW);
             match opened {
                 Ok(opened) => assert_eq!(opened.times, times, "{mode:?}"),
-                Err(Error::Expired) => assert!(times.expires_at < NOW),
+                Err(OpenError::Expired) => assert!(times.expires_at < NOW),
                 Err(e) => panic!("{mode:?} {times:?}: {e}"),
             }
         }
@@ -121,24 +122,30 @@ fn values_over_the_length_limit_are_too_long_before_any_decoding() {
         ] {
             let result = open(&codec, &text);
             assert!(
-                matches!(result, Err(Error::TooLong { len, max: MAX_SEALED_LEN }) if len == text.len()),
+                matches!(result, Err(OpenError::TooLong { len, max: MAX_SEALED_LEN }) if len == text.len()),
                 "{mode:?}: {result:?}"
             );
         }
         let huge = "A".repeat(10 * MAX_SEALED_LEN);
-        assert!(matches!(open(&codec, &huge), Err(Error::TooLong { .. })));
+        assert!(matches!(
+            open(&codec, &huge),
+            Err(OpenError::TooLong { .. })
+        ));
         // At exactly the limit the value is decoded: 3072 zero bytes, whose
         // version byte is 0.
         let at_limit = "A".repeat(MAX_SEALED_LEN);
         assert!(matches!(
             open(&codec, &at_limit),
-            Err(Error::UnsupportedVersion(0))
+            Err(OpenError::UnsupportedVersion(0))
         ));
         // A real value with one more character is too long.
         let max = codec.max_payload_len(times());
         let full = seal(&codec, &vec![1; max]);
         let padded = format!("{full}{}", "A".repeat(MAX_SEALED_LEN + 1 - full.len()));
-        assert!(matches!(open(&codec, &padded), Err(Error::TooLong { .. })));
+        assert!(matches!(
+            open(&codec, &padded),
+            Err(OpenError::TooLong { .. })
+        ));
     }
 }
 
@@ -153,19 +160,26 @@ fn checks_run_in_the_documented_order() {
         // even when it is also expired.
         let elsewhere = Binding::new("other", "cookie");
         let result = codec.open_bytes(&elsewhere, &sealed, expired);
-        assert!(matches!(result, Err(Error::Unauthentic)), "{result:?}");
+        assert!(matches!(result, Err(OpenError::Unauthentic)), "{result:?}");
         // Key id before authentication.
         let result = Codec::new(other.clone())
             .with_mode(mode)
             .open_bytes(&elsewhere, &sealed, expired);
-        assert!(matches!(result, Err(Error::UnknownKey)), "{result:?}");
+        assert!(matches!(result, Err(OpenError::UnknownKey)), "{result:?}");
         // Times before CBOR.
         let result = open_value::<ciborium::Value>(&codec, &BINDING, &sealed, expired);
-        assert!(matches!(result, Err(Error::Expired)), "{result:?}");
+        assert!(
+            matches!(result, Err(Failure::Open(OpenError::Expired))),
+            "{result:?}"
+        );
         let result =
             open_value::<ciborium::Value>(&codec, &BINDING, &sealed, UnixTime::from_secs(0));
-        assert!(matches!(result, Err(Error::IssuedInFuture)), "{result:?}");
+        let future = matches!(result, Err(Failure::Open(OpenError::IssuedInFuture)));
+        assert!(future, "{result:?}");
         let result = open_value::<ciborium::Value>(&codec, &BINDING, &sealed, NOW);
-        assert!(matches!(result, Err(Error::Decode(_))), "{result:?}");
+        assert!(
+            matches!(result, Err(Failure::Decode(Error::Decode(_)))),
+            "{result:?}"
+        );
     }
 }

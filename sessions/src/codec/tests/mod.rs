@@ -26,7 +26,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::seal::Opened;
-use super::{Binding, Codec, MAX_RAW_LEN, Mode, Times, UnixTime, decode_cbor, encode_cbor};
+use super::{
+    Binding, Codec, MAX_RAW_LEN, Mode, OpenError, Times, UnixTime, decode_cbor, encode_cbor,
+};
 use crate::error::Result;
 use crate::key::{KEY_ID_LEN, Key, KeyId};
 
@@ -51,7 +53,7 @@ fn seal(codec: &Codec, payload: &[u8]) -> String {
         .expect("a small payload seals")
 }
 
-fn open(codec: &Codec, sealed: &str) -> Result<Opened> {
+fn open(codec: &Codec, sealed: &str) -> std::result::Result<Opened, OpenError> {
     codec.open_bytes(&BINDING, sealed, NOW)
 }
 
@@ -65,15 +67,45 @@ fn seal_value<T: Serialize + ?Sized>(
     codec.seal_bytes(binding, times, &encode_cbor(value, 0)?)
 }
 
+/// Why [`open_value`] failed: the envelope refused the value, or its
+/// authentic payload did not decode.
+#[derive(Debug)]
+enum Failure {
+    Open(OpenError),
+    Decode(crate::Error),
+}
+
+impl Failure {
+    /// The decoding error of a value that was sealed by the test itself,
+    /// and so must open.
+    fn into_decode(self) -> crate::Error {
+        match self {
+            Self::Decode(error) => error,
+            Self::Open(refusal) => panic!("a value sealed here opens, but: {refusal}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Open(refusal) => refusal.fmt(f),
+            Self::Decode(error) => error.fmt(f),
+        }
+    }
+}
+
 /// Opens `sealed` and decodes its CBOR payload under the decoder's limits.
 fn open_value<T: DeserializeOwned>(
     codec: &Codec,
     binding: &Binding<'_>,
     sealed: &str,
     now: UnixTime,
-) -> Result<T> {
-    let opened = codec.open_bytes(binding, sealed, now)?;
-    decode_cbor(&opened.value, MAX_RAW_LEN)
+) -> std::result::Result<T, Failure> {
+    let opened = codec
+        .open_bytes(binding, sealed, now)
+        .map_err(Failure::Open)?;
+    decode_cbor(&opened.value, MAX_RAW_LEN).map_err(Failure::Decode)
 }
 
 /// The key id a sealed value carries, right after the version byte.

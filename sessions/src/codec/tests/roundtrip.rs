@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::super::{Binding, Codec, MAX_SEALED_LEN, Mode, Times, UnixTime};
 use super::{BINDING, MODES, NOW, codec, key_id_of, open, open_value, seal, seal_value, times};
+use crate::codec::OpenError;
 use crate::{Error, Key, KeyRing};
 
 /// Sizes from 0 to `max`: every size near both ends, a stride in between.
@@ -298,9 +299,15 @@ fn a_value_sealed_with_an_old_key_opens_and_asks_to_be_resealed() {
         // Once A leaves the ring, its values are unknown, and the values the
         // old ring cannot know about are unknown to it.
         let without_a = codec(&b, mode);
-        assert!(matches!(open(&without_a, &sealed), Err(Error::UnknownKey)));
+        assert!(matches!(
+            open(&without_a, &sealed),
+            Err(OpenError::UnknownKey)
+        ));
         assert!(open(&without_a, &resealed).unwrap().by_primary);
-        assert!(matches!(open(&before, &resealed), Err(Error::UnknownKey)));
+        assert!(matches!(
+            open(&before, &resealed),
+            Err(OpenError::UnknownKey)
+        ));
     }
 }
 
@@ -337,7 +344,7 @@ fn the_wrong_key_never_opens_a_value() {
         let sealed = seal(&codec(&a, mode), b"secret");
         assert!(matches!(
             open(&codec(&b, mode), &sealed),
-            Err(Error::UnknownKey)
+            Err(OpenError::UnknownKey)
         ));
 
         let mut raw = URL_SAFE_NO_PAD.decode(&sealed).unwrap();
@@ -346,10 +353,10 @@ fn the_wrong_key_never_opens_a_value() {
         let spliced = URL_SAFE_NO_PAD.encode(&raw);
         assert!(matches!(
             open(&codec(&b, mode), &spliced),
-            Err(Error::Unauthentic)
+            Err(OpenError::Unauthentic)
         ));
         let ring = Codec::new(KeyRing::new(a.clone()).with_old(b.clone())).with_mode(mode);
-        assert!(matches!(open(&ring, &spliced), Err(Error::Unauthentic)));
+        assert!(matches!(open(&ring, &spliced), Err(OpenError::Unauthentic)));
     }
 }
 
@@ -378,7 +385,7 @@ fn a_value_opens_only_under_its_own_binding() {
                     assert_eq!(result.unwrap().value, b"bound");
                 } else {
                     assert!(
-                        matches!(result, Err(Error::Unauthentic)),
+                        matches!(result, Err(OpenError::Unauthentic)),
                         "{mode:?} {sealed_for:?} opened as {opened_with:?}: {result:?}"
                     );
                 }
@@ -393,9 +400,15 @@ fn a_value_opens_only_in_its_own_mode() {
     let (encrypted, signed) = (codec(&key, Mode::Encrypted), codec(&key, Mode::Signed));
     for payload in [&b""[..], b"x", &[7; 100]] {
         let sealed = seal(&encrypted, payload);
-        assert!(matches!(open(&signed, &sealed), Err(Error::Unauthentic)));
+        assert!(matches!(
+            open(&signed, &sealed),
+            Err(OpenError::Unauthentic)
+        ));
         let sealed = seal(&signed, payload);
-        assert!(matches!(open(&encrypted, &sealed), Err(Error::Unauthentic)));
+        assert!(matches!(
+            open(&encrypted, &sealed),
+            Err(OpenError::Unauthentic)
+        ));
     }
 }
 

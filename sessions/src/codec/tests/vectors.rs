@@ -13,7 +13,8 @@ use std::time::Duration;
 use super::super::seal::{DEFAULT_LEEWAY, NonceSource};
 use super::super::{Binding, Codec, Mode, Times, UnixTime, encode_cbor};
 use super::{key_id_of, open_value};
-use crate::{Error, Key};
+use crate::Key;
+use crate::codec::OpenError;
 
 const VECTORS: &str = include_str!("../../../../tests/vectors/envelope-v1.txt");
 const VECTORS_PATH: &str = concat!(
@@ -227,7 +228,7 @@ fn every_vector_expires_exactly_at_its_expiry() {
         let deadline = vector.times.expires_at;
         let result = codec.open_bytes(&vector.binding(), &vector.sealed, deadline);
         assert!(
-            matches!(result, Err(Error::Expired)),
+            matches!(result, Err(OpenError::Expired)),
             "line {}: {result:?}",
             vector.line
         );
@@ -238,7 +239,7 @@ fn every_vector_expires_exactly_at_its_expiry() {
             UnixTime::from_secs(vector.times.issued_at.as_secs() - DEFAULT_LEEWAY.as_secs() - 1);
         let result = codec.open_bytes(&vector.binding(), &vector.sealed, too_early);
         assert!(
-            matches!(result, Err(Error::IssuedInFuture)),
+            matches!(result, Err(OpenError::IssuedInFuture)),
             "line {}: {result:?}",
             vector.line
         );
@@ -257,7 +258,7 @@ fn no_vector_opens_under_another_mode_binding_or_key() {
         let codec = Codec::new(key.clone()).with_mode(other_mode);
         let result = codec.open_bytes(&vector.binding(), &vector.sealed, now(vector));
         assert!(
-            matches!(result, Err(Error::Unauthentic)),
+            matches!(result, Err(OpenError::Unauthentic)),
             "line {}: {result:?}",
             vector.line
         );
@@ -270,7 +271,7 @@ fn no_vector_opens_under_another_mode_binding_or_key() {
         ] {
             let result = codec.open_bytes(&binding, &vector.sealed, now(vector));
             assert!(
-                matches!(result, Err(Error::Unauthentic)),
+                matches!(result, Err(OpenError::Unauthentic)),
                 "line {}: {result:?}",
                 vector.line
             );
@@ -279,7 +280,7 @@ fn no_vector_opens_under_another_mode_binding_or_key() {
         let stranger = Codec::new(Key::generate()).with_mode(vector.mode);
         let result = stranger.open_bytes(&vector.binding(), &vector.sealed, now(vector));
         assert!(
-            matches!(result, Err(Error::UnknownKey)),
+            matches!(result, Err(OpenError::UnknownKey)),
             "line {}: {result:?}",
             vector.line
         );
