@@ -1,5 +1,4 @@
-//! What generated code and the store conformance suite call. Not public
-//! API: no stability promise.
+//! What generated code calls. Not public API: no stability promise.
 
 use std::future::Future;
 
@@ -7,31 +6,9 @@ pub use http;
 
 #[cfg(feature = "axum")]
 use crate::SessionRejection;
-use crate::codec::{Binding, Codec, Mode, Times};
 use crate::error::Result;
 use crate::handle::{Handle, SessionData};
-use crate::key::KeyRing;
 pub use crate::state::Flash;
-
-/// Seals `bytes` with the primary key of `keys` as a store of kind
-/// `store_kind` seals the value of the cookie `cookie_name`. The
-/// conformance suite forges authentic cookies with hostile contents with
-/// it (bytes that are not an id, another name, another kind, another key),
-/// which no store would write.
-pub fn seal_cookie_value(
-    keys: impl Into<KeyRing>,
-    mode: Mode,
-    cookie_name: &str,
-    store_kind: &str,
-    times: Times,
-    bytes: &[u8],
-) -> Result<String> {
-    Codec::new(keys).with_mode(mode).seal_bytes(
-        &Binding::new(cookie_name, store_kind),
-        times,
-        bytes,
-    )
-}
 
 /// `UserSession::load`.
 pub fn load<T, S, B>(
