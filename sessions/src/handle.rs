@@ -168,7 +168,9 @@ impl<T: SessionData> Handle<T> {
 }
 
 /// Loads a session of data `T` under `config`: the one machinery behind
-/// typed sessions and [`MapSession`](crate::MapSession).
+/// typed sessions and [`MapSession`](crate::MapSession). `config` has been
+/// checked by its caller: at compile time for typed sessions, at run time
+/// for map sessions.
 pub(crate) fn load_with_config<T>(
     extensions: &http::Extensions,
     headers: &http::HeaderMap,
@@ -180,7 +182,6 @@ where
     let registry = Registry::of(extensions);
     let candidates = crate::http::cookie_values(headers, config.name());
     async move {
-        config.check()?;
         let registry = registry?;
         if let Some(found) = registry.find::<Handle<T>>(config.name())? {
             return Ok(found);

@@ -46,7 +46,9 @@ struct Map {
 pub struct MapSession(Handle<Map>);
 
 impl MapSession {
-    /// Loads the map session configured by `config` for this request.
+    /// Loads the map session configured by `config` for this request. A
+    /// `config` that breaks a rule of [`SessionConfig::check`] is
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig).
     ///
     /// ```
     /// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};
@@ -67,8 +69,10 @@ impl MapSession {
         req: &http::Request<B>,
         config: SessionConfig,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<B> {
-        let load = load_with_config::<Map>(req.extensions(), req.headers(), config);
-        async move { load.await.map(Self) }
+        let load = config
+            .check()
+            .map(|()| load_with_config::<Map>(req.extensions(), req.headers(), config));
+        async move { load?.await.map(Self) }
     }
 
     /// [`load`](Self::load) from request parts.
@@ -89,8 +93,10 @@ impl MapSession {
         parts: &http::request::Parts,
         config: SessionConfig,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<> {
-        let load = load_with_config::<Map>(&parts.extensions, &parts.headers, config);
-        async move { load.await.map(Self) }
+        let load = config
+            .check()
+            .map(|()| load_with_config::<Map>(&parts.extensions, &parts.headers, config));
+        async move { load?.await.map(Self) }
     }
 
     /// The value under `key`, decoded as `T`.

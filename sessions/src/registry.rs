@@ -55,7 +55,7 @@ struct Stores {
 /// let sessions = Sessions::new(CookieStore::new(Key::generate()));
 /// assert_eq!(sessions.map_config(), DEFAULT_MAP_CONFIG);
 /// ```
-pub const DEFAULT_MAP_CONFIG: SessionConfig = SessionConfig::new("session");
+pub const DEFAULT_MAP_CONFIG: SessionConfig = SessionConfig::new("session").checked();
 
 impl Sessions {
     /// Sessions whose default store is `store`.
