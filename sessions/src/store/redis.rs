@@ -36,9 +36,9 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// needed. Values are records in the one byte format of every store
 /// ([`Record::encode`]), bound to their id: a value copied or renamed to
 /// another key, or over the limit, fails the load ([`Error::Decode`],
-/// [`Error::RecordTooLarge`]) instead of giving someone a session. The connection reconnects by itself;
-/// while Redis is down, loads and saves fail with [`Error::Backend`] and the
-/// request fails closed.
+/// [`Error::RecordTooLarge`]) instead of giving someone a session. The
+/// connection reconnects by itself; while Redis is down, loads and saves
+/// fail with [`Error::Backend`] and the request fails closed.
 ///
 /// This example needs a Redis server, so it is only compiled (`no_run`):
 ///
