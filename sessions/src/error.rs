@@ -184,6 +184,23 @@ pub enum Error {
         problem: crate::store::UnsafeDir,
     },
 
+    /// A store was given an option it cannot work with (a Redis key
+    /// prefix with a space, a zero timeout); nothing was sent anywhere.
+    ///
+    /// ```
+    /// use sessions::Error;
+    ///
+    /// let err = Error::InvalidStoreOption { option: "prefix", problem: "no spaces" };
+    /// assert_eq!(err.to_string(), "invalid store option `prefix`: no spaces");
+    /// ```
+    #[error("invalid store option `{option}`: {problem}")]
+    InvalidStoreOption {
+        /// The option at fault.
+        option: &'static str,
+        /// What a valid value looks like.
+        problem: &'static str,
+    },
+
     /// A file-system operation of a store failed.
     #[error("session store I/O failed")]
     Io(#[from] std::io::Error),

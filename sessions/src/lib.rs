@@ -45,6 +45,8 @@
 //!   extractors.
 //! - `redis`: `store::RedisStore`, sessions in Redis.
 //! - `redis-cluster`: the same against a Redis Cluster.
+//! - `redis-sentinel`: the same through Redis Sentinel.
+//! - `redis-tls`: `rediss://` URLs, over rustls.
 
 /// The guide: the workspace README, whose examples run as tests here.
 #[doc = include_str!("../README.md")]

@@ -60,7 +60,9 @@ pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub(crate) use protocol::{Save, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]
-pub use redis::{DEFAULT_REDIS_PREFIX, RedisBackend, RedisStore};
+pub use redis::{
+    DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisBackend, RedisOptions, RedisStore,
+};
 pub use server::{DEFAULT_MAX_RECORD_LEN, ServerStore};
 
 /// A boxed, `Send` future: what [`Store`]'s methods return, so that the

@@ -1,0 +1,410 @@
+//! `RedisStore`: sessions in Redis, shared by every app server.
+
+use std::fmt;
+
+use redis::FromRedisValue;
+
+use crate::codec::UnixTime;
+use crate::error::{Error, Result};
+use crate::id::SessionId;
+use crate::key::KeyRing;
+use crate::store::{Backend, Record, ServerStore};
+
+mod connection;
+mod options;
+#[cfg(feature = "redis-sentinel")]
+mod sentinel;
+
+use connection::{Connection, NotReplicated, Request};
+pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
+
+/// Sessions in Redis: many app servers, one session state (feature `redis`).
+///
+/// One round trip per load (`GETRANGE`, bounded by the record size limit)
+/// and per save (`SET ... NX PXAT` to create, `SET ... XX PXAT` to
+/// update); Redis expires each key with its session, so no cleanup is
+/// needed. Values are records in the one byte format of every store
+/// ([`Record::encode`]), bound to their id: a value copied or renamed to
+/// another key, or over the limit, fails the load ([`Error::Decode`],
+/// [`Error::RecordTooLarge`]) instead of giving someone a session. The
+/// connection reconnects by itself; while Redis is down, frozen or failing
+/// over, loads and saves fail with [`Error::Backend`] within
+/// [`RedisOptions::bound`] (2 s by default) and the request fails closed.
+///
+/// One server, a Cluster (feature `redis-cluster`) and Sentinel (feature
+/// `redis-sentinel`) take the same [`RedisOptions`]; `rediss://` URLs
+/// connect over TLS (feature `redis-tls`).
+///
+/// This example needs a Redis server, so it is only compiled (`no_run`):
+///
+/// ```no_run
+/// use sessions::{CookieStore, Key, RedisStore, SessionLayer};
+/// use sessions::store::Store;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let key = Key::generate(); // the same key on every app server
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/0", key.clone()).await?;
+/// assert_eq!(store.kind(), "redis");
+/// let layer = SessionLayer::new(CookieStore::new(key)).with_store("redis", store);
+/// assert!(layer.sessions().has_store("redis"));
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
+pub type RedisStore = ServerStore<RedisBackend>;
+
+impl RedisStore {
+    /// Connects to the Redis at `url` (`redis://127.0.0.1:6379/0`).
+    ///
+    /// Use it as in [`RedisStore`]'s example. Without a reachable server
+    /// there is no store, and the error keeps the cause:
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use sessions::{Error, Key, RedisStore};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // Nothing listens on port 1.
+    /// let err = RedisStore::connect("redis://127.0.0.1:1/", Key::generate()).await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// assert!(err.source().is_some());
+    /// # });
+    /// ```
+    pub async fn connect(url: &str, keys: impl Into<KeyRing>) -> Result<Self> {
+        Ok(Self::from_backend(RedisBackend::connect(url).await?, keys))
+    }
+
+    /// Connects to a Redis Cluster through any of its nodes (feature
+    /// `redis-cluster`).
+    ///
+    /// This example needs a Redis Cluster, so it is only compiled
+    /// (`no_run`):
+    ///
+    /// ```no_run
+    /// use sessions::{Key, RedisStore};
+    /// use sessions::store::Store;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let nodes = ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"];
+    /// let store = RedisStore::connect_cluster(&nodes, Key::generate()).await?;
+    /// assert_eq!(store.kind(), "redis"); // the same cookies as a single server
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    #[cfg(feature = "redis-cluster")]
+    pub async fn connect_cluster(urls: &[&str], keys: impl Into<KeyRing>) -> Result<Self> {
+        Ok(Self::from_backend(
+            RedisBackend::connect_cluster(urls).await?,
+            keys,
+        ))
+    }
+
+    /// Connects to the primary named `primary` through the Redis Sentinels
+    /// at `sentinels` (feature `redis-sentinel`), and finds the new primary
+    /// by itself after a failover.
+    ///
+    /// This example needs Redis Sentinel, so it is only compiled
+    /// (`no_run`):
+    ///
+    /// ```no_run
+    /// use sessions::{Key, RedisStore};
+    /// use sessions::store::Store;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"];
+    /// let store = RedisStore::connect_sentinel(&sentinels, "sessions", Key::generate()).await?;
+    /// assert_eq!(store.kind(), "redis");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    #[cfg(feature = "redis-sentinel")]
+    pub async fn connect_sentinel(
+        sentinels: &[&str],
+        primary: &str,
+        keys: impl Into<KeyRing>,
+    ) -> Result<Self> {
+        let backend = RedisBackend::connect_sentinel(sentinels, primary).await?;
+        Ok(Self::from_backend(backend, keys))
+    }
+}
+
+/// The [`Backend`] of [`RedisStore`].
+///
+/// Build it yourself to choose its [`RedisOptions`] before wrapping it in a
+/// [`ServerStore`]. This example needs a Redis server, so it is only
+/// compiled (`no_run`):
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use sessions::Key;
+/// use sessions::store::{Backend, RedisBackend, RedisOptions, ServerStore};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let options = RedisOptions::new()
+///     .prefix("shop:session:")
+///     .response_timeout(Duration::from_millis(500));
+/// let backend = RedisBackend::connect_with("redis://127.0.0.1:6379/0", options).await?;
+/// assert_eq!(backend.kind(), "redis");
+/// assert_eq!(backend.options().key_prefix(), "shop:session:");
+/// let store = ServerStore::from_backend(backend, Key::generate());
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct RedisBackend {
+    connection: Connection,
+    options: RedisOptions,
+}
+
+impl RedisBackend {
+    /// Connects to one Redis server with the default [`RedisOptions`].
+    ///
+    /// A URL that is not a Redis URL fails before any network traffic:
+    ///
+    /// ```
+    /// use sessions::{Error, store::RedisBackend};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = RedisBackend::connect("http://127.0.0.1:6379").await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// # });
+    /// ```
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, RedisOptions::new()).await
+    }
+
+    /// Connects to one Redis server with `options`, checked first.
+    ///
+    /// ```
+    /// use sessions::Error;
+    /// use sessions::store::{RedisBackend, RedisOptions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let options = RedisOptions::new().prefix("no spaces please");
+    /// let err = RedisBackend::connect_with("redis://127.0.0.1:6379", options).await.unwrap_err();
+    /// assert!(matches!(err, Error::InvalidStoreOption { option: "prefix", .. }));
+    /// # });
+    /// ```
+    pub async fn connect_with(url: &str, options: RedisOptions) -> Result<Self> {
+        options.check()?;
+        let connection = Connection::single(url, &options).await?;
+        Ok(Self {
+            connection,
+            options,
+        })
+    }
+
+    /// Connects to a Redis Cluster with the default [`RedisOptions`]
+    /// (feature `redis-cluster`).
+    ///
+    /// Any node will do to find the others, but at least one is needed:
+    ///
+    /// ```
+    /// use sessions::{Error, store::RedisBackend};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = RedisBackend::connect_cluster(&[]).await.unwrap_err();
+    /// assert!(matches!(err, Error::Backend(_)));
+    /// # });
+    /// ```
+    #[cfg(feature = "redis-cluster")]
+    pub async fn connect_cluster(urls: &[&str]) -> Result<Self> {
+        Self::connect_cluster_with(urls, RedisOptions::new()).await
+    }
+
+    /// Connects to a Redis Cluster with `options` (feature
+    /// `redis-cluster`). Every command names one key, so sessions spread
+    /// over every primary; redirections and failovers are followed within
+    /// the options' retries and bound.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use sessions::{Error, store::{RedisBackend, RedisOptions}};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let options = RedisOptions::new().connect_timeout(Duration::from_millis(100));
+    /// // Nothing listens on port 1: the failure is quick and typed.
+    /// let started = Instant::now();
+    /// let err = RedisBackend::connect_cluster_with(&["redis://127.0.0.1:1"], options).await;
+    /// assert!(matches!(err, Err(Error::Backend(_))));
+    /// assert!(started.elapsed() < Duration::from_secs(3));
+    /// # });
+    /// ```
+    #[cfg(feature = "redis-cluster")]
+    pub async fn connect_cluster_with(urls: &[&str], options: RedisOptions) -> Result<Self> {
+        options.check()?;
+        let connection = Connection::cluster(urls, &options).await?;
+        Ok(Self {
+            connection,
+            options,
+        })
+    }
+
+    /// Connects through Redis Sentinel with the default [`RedisOptions`]
+    /// (feature `redis-sentinel`): see [`connect_sentinel_with`](Self::connect_sentinel_with).
+    ///
+    /// ```
+    /// use sessions::{Error, store::RedisBackend};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let err = RedisBackend::connect_sentinel(&[], "sessions").await.unwrap_err();
+    /// assert!(matches!(err, Error::InvalidStoreOption { option: "sentinels", .. }));
+    /// # });
+    /// ```
+    #[cfg(feature = "redis-sentinel")]
+    pub async fn connect_sentinel(sentinels: &[&str], primary: &str) -> Result<Self> {
+        Self::connect_sentinel_with(sentinels, primary, RedisOptions::new()).await
+    }
+
+    /// Connects to the primary that the sentinels at `sentinels` name
+    /// `primary`, with `options` (feature `redis-sentinel`).
+    ///
+    /// The connection is kept until it fails or the node says it is no
+    /// longer a primary (`READONLY`); the next attempt asks the sentinels
+    /// again, so requests succeed again once they have promoted a replica.
+    /// The database, user and password of the first sentinel URL also
+    /// apply to the primary.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sessions::{Error, store::{RedisBackend, RedisOptions}};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let options = RedisOptions::new().response_timeout(Duration::from_millis(200));
+    /// let err = RedisBackend::connect_sentinel_with(&["redis://127.0.0.1:1"], "sessions", options);
+    /// assert!(matches!(err.await, Err(Error::Backend(_))));
+    /// # });
+    /// ```
+    #[cfg(feature = "redis-sentinel")]
+    pub async fn connect_sentinel_with(
+        sentinels: &[&str],
+        primary: &str,
+        options: RedisOptions,
+    ) -> Result<Self> {
+        options.check()?;
+        let sentinel = sentinel::SentinelConnection::connect(sentinels, primary, &options).await?;
+        Ok(Self {
+            connection: Connection::Sentinel(sentinel),
+            options,
+        })
+    }
+
+    /// The options this backend was connected with.
+    ///
+    /// ```no_run
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// // Needs a Redis on 127.0.0.1:6379, so only compiled here.
+    /// use sessions::store::{RedisBackend, RedisOptions};
+    /// let backend = RedisBackend::connect("redis://127.0.0.1:6379/").await?;
+    /// assert_eq!(backend.options(), &RedisOptions::default());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn options(&self) -> &RedisOptions {
+        &self.options
+    }
+
+    /// The key of a session. Ids are validated base64url and the prefix is
+    /// checked, so a key never holds anything a client chose.
+    fn key(&self, id: &SessionId) -> String {
+        format!("{}{id}", self.options.prefix)
+    }
+
+    async fn read<T: FromRedisValue + Send>(&self, cmd: &redis::Cmd) -> Result<T> {
+        let bound = self.options.bound();
+        self.connection.send(Request::Cmd(cmd), bound).await
+    }
+
+    /// Sends a write; with durable saves, followed by `WAIT` in the same
+    /// round trip, failing unless enough replicas confirmed it.
+    async fn write<T: FromRedisValue + Send>(&self, cmd: redis::Cmd) -> Result<T> {
+        let bound = self.options.bound();
+        let Some(durability) = self.options.durability else {
+            return self.connection.send(Request::Cmd(&cmd), bound).await;
+        };
+        let wait_ms = u64::try_from(durability.timeout.as_millis()).unwrap_or(u64::MAX);
+        let mut pipeline = redis::pipe();
+        pipeline.add_command(cmd);
+        pipeline.cmd("WAIT").arg(durability.replicas).arg(wait_ms);
+        let (reply, confirmed): (T, i64) = self
+            .connection
+            .send(Request::Pipeline(&pipeline), bound)
+            .await?;
+        if confirmed < i64::from(durability.replicas) {
+            return Err(Error::Backend(Box::new(NotReplicated {
+                confirmed,
+                wanted: durability.replicas,
+                timeout: durability.timeout,
+            })));
+        }
+        Ok(reply)
+    }
+
+    /// `SET key value <condition> PXAT expiry`: `true` when written.
+    async fn set(&self, id: &SessionId, record: &Record, condition: &str) -> Result<bool> {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(id))
+            .arg(record.encode(id))
+            .arg(condition)
+            .arg("PXAT")
+            .arg(record.times.expires_at.as_secs().saturating_mul(1000));
+        let reply: Option<String> = self.write(cmd).await?;
+        Ok(reply.is_some())
+    }
+
+    /// `GETRANGE key 0 end`: never more than a record of `max_len` needs,
+    /// so a huge value under a session key is refused without being read.
+    /// A missing key reads as empty, and so does an empty value, which no
+    /// record is: both are no session.
+    async fn get(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        let end = Record::read_limit(max_len).saturating_sub(1);
+        let mut cmd = redis::cmd("GETRANGE");
+        cmd.arg(self.key(id))
+            .arg(0)
+            .arg(i64::try_from(end).unwrap_or(i64::MAX));
+        let bytes: Vec<u8> = self.read(&cmd).await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let record = Record::decode(&bytes, id, max_len)?;
+        Ok(Some(record).filter(|r| !r.is_expired(now)))
+    }
+
+    async fn del(&self, id: &SessionId) -> Result<bool> {
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.key(id));
+        Ok(self.write::<i64>(cmd).await? > 0)
+    }
+}
+
+impl Backend for RedisBackend {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn create(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
+        // Redis judges liveness by its own clock: a key lives until its PXAT.
+        self.set(id, record, "NX").await
+    }
+
+    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        self.get(id, now, max_len).await
+    }
+
+    async fn update(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
+        self.set(id, record, "XX").await
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<bool> {
+        self.del(id).await
+    }
+
+    async fn cleanup_expired(&self, _now: UnixTime) -> Result<usize> {
+        // Redis expires every key at its session's expiry (PXAT).
+        Ok(0)
+    }
+}
+
+impl fmt::Debug for RedisBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisBackend")
+            .field("connection", &self.connection.kind())
+            .field("options", &self.options)
+            .finish()
+    }
+}
