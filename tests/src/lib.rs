@@ -11,6 +11,7 @@
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
 //! - [`files`]: what the `FileStore` tests share;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port;
+//! - [`wait`]: bounded polling that panics with what it last saw;
 //! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
 //!
 //! The store conformance suite is the `sessions-conformance` crate.
@@ -38,6 +39,7 @@ pub mod jar;
 pub mod redis_server;
 pub mod server;
 pub mod temp_dir;
+pub mod wait;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};
