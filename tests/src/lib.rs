@@ -11,6 +11,7 @@
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
 //! - [`files`]: what the `FileStore` tests share;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port;
+//! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`wait`]: bounded polling that panics with what it last saw;
 //! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
 //!
@@ -39,6 +40,7 @@ pub mod jar;
 pub mod redis_server;
 pub mod server;
 pub mod temp_dir;
+pub mod tls_cert;
 pub mod wait;
 
 pub use client::{Client, Reply};
