@@ -12,6 +12,9 @@
 //! - [`files`]: what the `FileStore` tests share;
 //! - [`redis_server`]: a real `redis-server` on a free loopback port, and
 //!   [`redis_builder`] for one with AOF, replication, cluster mode or TLS;
+//! - [`redis_cluster`]: six of them as a Redis Cluster (three masters, three
+//!   replicas) with failover faults, and [`cluster_nodes`] to read a node's
+//!   view of it;
 //! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`resp`]: one raw command to a node by port, and its reply;
 //! - [`wait`]: bounded polling that panics with what it last saw;
@@ -37,9 +40,11 @@
 //! ```
 
 pub mod client;
+pub mod cluster_nodes;
 pub mod files;
 pub mod jar;
 pub mod redis_builder;
+pub mod redis_cluster;
 pub mod redis_server;
 pub mod resp;
 pub mod server;
