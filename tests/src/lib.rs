@@ -15,6 +15,7 @@
 //! - [`redis_cluster`]: six of them as a Redis Cluster (three masters, three
 //!   replicas) with failover faults, and [`cluster_nodes`] to read a node's
 //!   view of it;
+//! - [`redis_sentinel`]: a master, a replica and three sentinels;
 //! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`resp`]: one raw command to a node by port, and its reply;
 //! - [`wait`]: bounded polling that panics with what it last saw;
@@ -45,6 +46,7 @@ pub mod files;
 pub mod jar;
 pub mod redis_builder;
 pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod redis_server;
 pub mod resp;
 pub mod server;
