@@ -10,7 +10,15 @@
 //! - [`jar`]: the browser-like cookie jar behind it, and a parser for
 //!   `Set-Cookie` lines that tests use to check cookie attributes;
 //! - [`files`]: what the `FileStore` tests share;
-//! - [`redis_server`]: a real `redis-server` on a free loopback port;
+//! - [`redis_server`]: a real `redis-server` on a free loopback port, and
+//!   [`redis_builder`] for one with AOF, replication, cluster mode or TLS;
+//! - [`redis_cluster`]: six of them as a Redis Cluster (three masters, three
+//!   replicas) with failover faults, and [`cluster_nodes`] to read a node's
+//!   view of it;
+//! - [`redis_sentinel`]: a master, a replica and three sentinels;
+//! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
+//! - [`resp`]: one raw command to a node by port, and its reply;
+//! - [`wait`]: bounded polling that panics with what it last saw;
 //! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
 //!
 //! The store conformance suite is the `sessions-conformance` crate.
@@ -33,11 +41,18 @@
 //! ```
 
 pub mod client;
+pub mod cluster_nodes;
 pub mod files;
 pub mod jar;
+pub mod redis_builder;
+pub mod redis_cluster;
+pub mod redis_sentinel;
 pub mod redis_server;
+pub mod resp;
 pub mod server;
 pub mod temp_dir;
+pub mod tls_cert;
+pub mod wait;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};
