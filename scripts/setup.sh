@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs that cargo cannot fetch: today, a
-# redis-server binary for the RedisStore tests (they start their own
-# server on a free loopback port). Safe to run again: it installs only what
-# is missing. Needs root or sudo on Debian/Ubuntu.
+# Installs what the test suite needs that cargo cannot fetch: today,
+# redis-server and redis-cli for the RedisStore tests, which start their own
+# servers on free loopback ports (one server, a six-node Cluster joined with
+# `redis-cli --cluster create`, a primary with a replica and three sentinels
+# run by `redis-server --sentinel`, and a TLS server). Safe to run again: it
+# installs only what is missing. Needs root or sudo on Debian/Ubuntu.
 set -euo pipefail
 
-need_redis() { ! command -v redis-server >/dev/null 2>&1; }
+need_redis() {
+    ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1
+}
 
 if need_redis; then
     echo "installing redis-server (Debian package)"
@@ -22,3 +26,4 @@ if need_redis; then
     exit 1
 fi
 redis-server --version
+redis-cli --version

@@ -19,6 +19,9 @@
 //! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`resp`]: one raw command to a node by port, and its reply;
 //! - [`wait`]: bounded polling that panics with what it last saw;
+//! - [`redis_workload`]: session requests to run while Redis fails, and
+//!   what they saw;
+//! - [`reaper`]: servers shared by a test binary die with it;
 //! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
 //!
 //! The store conformance suite is the `sessions-conformance` crate.
@@ -44,10 +47,12 @@ pub mod client;
 pub mod cluster_nodes;
 pub mod files;
 pub mod jar;
+pub mod reaper;
 pub mod redis_builder;
 pub mod redis_cluster;
 pub mod redis_sentinel;
 pub mod redis_server;
+pub mod redis_workload;
 pub mod resp;
 pub mod server;
 pub mod temp_dir;

@@ -14,7 +14,7 @@ use sessions_tests::redis_server::RedisServer;
 const SLACK: Duration = Duration::from_secs(1);
 
 fn record() -> sessions::store::Record {
-    let times = Times::fresh(UnixTime::now(), Duration::from_secs(600));
+    let times = Times::fresh(UnixTime::now(), Duration::from_mins(10));
     sessions::store::Record::new(b"payload".to_vec(), times)
 }
 

@@ -1,22 +1,27 @@
 //! Item 4 of issue 6: `FileStore` and `RedisStore` load + save (a request
 //! that changes a field, through the registry), against the raw operations
 //! on bytes of the same size: a file read + write (temp file, fsync, rename)
-//! and a Redis `GET` + `SET`.
+//! and a Redis `GET` + `SET`; and the same request with durable saves
+//! (`WAIT 1` for a replica), against the plain one.
 
 use std::fs::{self, File};
 use std::hint::black_box;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use criterion::Criterion;
 use redis::aio::ConnectionManager;
-use sessions::store::{Record, SessionId, Store, Times, UnixTime};
+use sessions::store::{
+    Record, RedisBackend, RedisOptions, ServerStore, SessionId, Store, Times, UnixTime,
+};
 use sessions::{FileStore, Key, RedisStore, Sessions};
 use sessions_benches::fixture::{
     COOKIE_NAME, Profile, ProfileSession, WEEK, cookie_value, request, stored_payload,
 };
 use sessions_benches::run::slow_group_settings;
 use sessions_tests::redis_server::RedisServer;
+use sessions_tests::wait::wait_until;
 use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
@@ -140,12 +145,26 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8]) {
 
 fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
     let server = RedisServer::start();
+    // A replica, so that durable saves have one to wait for; the plain
+    // store replicates to it too, so both pay for the replication stream.
+    let replica = RedisServer::builder()
+        .with_replica_of(server.port())
+        .start();
+    wait_for_replica(&server);
     let store = std::sync::Arc::new(
         rt.block_on(RedisStore::connect(&server.url(), Key::generate()))
             .expect("the store connects"),
     );
     let sessions = Sessions::new(std::sync::Arc::clone(&store));
     let cookie = create(rt, &sessions, &store);
+    let durable = RedisOptions::new().durable(1, Duration::from_secs(1));
+    let durable_store = std::sync::Arc::new(ServerStore::from_backend(
+        rt.block_on(RedisBackend::connect_with(&server.url(), durable))
+            .expect("the durable store connects"),
+        Key::generate(),
+    ));
+    let durable_sessions = Sessions::new(std::sync::Arc::clone(&durable_store));
+    let durable_cookie = create(rt, &durable_sessions, &durable_store);
     let client = redis::Client::open(server.url()).expect("a valid URL");
     let mut raw = rt
         .block_on(ConnectionManager::new(client))
@@ -185,8 +204,26 @@ fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
             set(&mut raw);
         });
     });
+    // The same request with every write waiting for the replica (`WAIT 1`).
+    group.bench_function("load+save/ours-durable", |b| {
+        b.iter(|| rt.block_on(load_and_save(&durable_sessions, &durable_cookie)));
+    });
     group.finish();
+    drop(replica);
     drop(server);
+}
+
+/// Waits until the primary sees its replica online, so that `WAIT 1` has
+/// one to count.
+fn wait_for_replica(primary: &RedisServer) {
+    wait_until(Duration::from_secs(10), "the replica connecting", || {
+        let info = primary.raw("INFO replication");
+        if info.contains("connected_slaves:1") {
+            Ok(())
+        } else {
+            Err(info)
+        }
+    });
 }
 
 fn get(rt: &Runtime, raw: &mut ConnectionManager, key: &str) -> Vec<u8> {

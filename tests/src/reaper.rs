@@ -1,0 +1,38 @@
+//! Servers that outlive a test process die with it.
+//!
+//! A server shared by every test of a binary lives in a `static`, and Rust
+//! never drops statics: without this, each run would leave its servers
+//! behind.
+
+use std::process::{Command, Stdio};
+
+/// Starts a small shell that waits for this process to end, however it
+/// ends, then kills `pids` (SIGKILL).
+///
+/// ```no_run
+/// let server = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+/// sessions_tests::reaper::kill_when_this_process_ends([server.id()]);
+/// ```
+///
+/// # Panics
+///
+/// When `sh` cannot be started.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the shell outlives this process by design, so it is never waited for"
+)]
+pub fn kill_when_this_process_ends(pids: impl IntoIterator<Item = u32>) {
+    let pids: Vec<String> = pids.into_iter().map(|pid| pid.to_string()).collect();
+    // `$0` is this process; the rest are the servers.
+    let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.2; done; kill -9 \"$@\" 2>/dev/null";
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(std::process::id().to_string())
+        .args(pids)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh starts");
+}
