@@ -330,7 +330,7 @@ impl Plan {
                     renew: *renew,
                 };
                 Ok(match store.save(save).await? {
-                    Some(saved) => Done {
+                    crate::store::SaveOutcome::Saved(saved) => Done {
                         update: CookieUpdate::Set {
                             value: saved.value,
                             persistent: *persistent,
@@ -339,7 +339,10 @@ impl Plan {
                         loaded: Some(saved.loaded),
                     },
                     // Deleted by a concurrent request: follow suit.
-                    None => removed,
+                    crate::store::SaveOutcome::Deleted => removed,
+                    crate::store::SaveOutcome::Conflict(_) => {
+                        return Err(crate::Error::Backend("conflict: merge not built yet".into()));
+                    }
                 })
             }
         }

@@ -4,7 +4,7 @@ use crate::codec::{Binding, Codec, MAX_SEALED_LEN, Mode, UnixTime};
 use crate::error::{Error, Result};
 use crate::key::KeyRing;
 use crate::store::protocol::Sealed;
-use crate::store::{BoxFuture, Loaded, Save, Saved, Store};
+use crate::store::{BoxFuture, Loaded, Save, SaveOutcome, Saved, Store};
 
 const KIND: &str = "cookie";
 
@@ -103,9 +103,10 @@ impl CookieStore {
 }
 
 impl Sealed for CookieStore {
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>> {
+        // A cookie never conflicts: the browser keeps the last one it got.
         let saved = self.seal(&save).map(|value| {
-            Some(Saved {
+            SaveOutcome::Saved(Saved {
                 value,
                 loaded: Loaded::new(save.payload.to_vec(), save.times),
             })

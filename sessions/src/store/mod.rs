@@ -57,7 +57,7 @@ pub use backend::Backend;
 pub use cookie::CookieStore;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
-pub(crate) use protocol::{Save, Saved};
+pub(crate) use protocol::{Save, SaveOutcome, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]
 pub use redis::{
@@ -131,6 +131,8 @@ pub struct Loaded {
     pub(crate) stale_key: bool,
     /// The server-side id, for stores that keep sessions on a server.
     pub(crate) id: Option<SessionId>,
+    /// The record's version on a server-side store; 0 in a cookie.
+    pub(crate) version: u64,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -141,6 +143,7 @@ impl std::fmt::Debug for Loaded {
             .field("stale_key", &self.stale_key)
             // `SessionId`'s own `Debug` hides the id.
             .field("id", &self.id)
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -153,6 +156,7 @@ impl Loaded {
             times,
             stale_key: false,
             id: None,
+            version: 0,
         }
     }
 

@@ -58,15 +58,38 @@ impl fmt::Debug for Saved {
     }
 }
 
+/// How a save ended.
+pub enum SaveOutcome {
+    /// Written; the cookie value loads it.
+    Saved(Saved),
+    /// The session was deleted meanwhile (a logout or renew in another
+    /// request): nothing was written, and the session is over.
+    Deleted,
+    /// Another request saved the session since it was loaded: nothing was
+    /// written. This is the newer version, to apply this request's
+    /// changes to and save again.
+    Conflict(Loaded),
+}
+
+impl fmt::Debug for SaveOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Saved(saved) => f.debug_tuple("Saved").field(saved).finish(),
+            Self::Deleted => f.write_str("Deleted"),
+            Self::Conflict(newer) => f.debug_tuple("Conflict").field(newer).finish(),
+        }
+    }
+}
+
 /// The sealed supertrait of [`Store`]: implemented only in this crate.
 pub trait Sealed: Send + Sync + 'static {
-    /// Saves a session and returns the cookie value that loads it, or
-    /// `None` when the session was deleted meanwhile.
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>>;
+    /// Saves a session: in place of `save.previous` when its version is
+    /// still the stored one, or as a new session.
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>>;
 }
 
 impl<S: Store> Sealed for std::sync::Arc<S> {
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>> {
         (**self).save(save)
     }
 }

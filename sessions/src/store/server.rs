@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::protocol::Sealed;
-use crate::store::{Backend, BoxFuture, Loaded, Record, Save, Saved, Store};
+use crate::store::{Backend, BoxFuture, Loaded, Record, Save, SaveOutcome, Saved, Store};
 
 #[cfg(test)]
 mod tests;
@@ -198,7 +198,7 @@ impl<B: Backend> ServerStore<B> {
         Ok(Some(loaded))
     }
 
-    async fn save_record(&self, save: Save<'_>) -> Result<Option<Saved>> {
+    async fn save_record(&self, save: Save<'_>) -> Result<SaveOutcome> {
         if save.payload.len() > self.max_record_len {
             return Err(Error::RecordTooLarge {
                 len: save.payload.len(),
@@ -208,14 +208,14 @@ impl<B: Backend> ServerStore<B> {
         let record = Record::new(save.payload.to_vec(), save.times);
         let previous = save.previous.and_then(|loaded| loaded.id.clone());
         let Some(id) = self.write(&record, previous, save.renew).await? else {
-            return Ok(None);
+            return Ok(SaveOutcome::Deleted);
         };
         let value = self
             .codec
             .seal_bytes(&self.binding(save.name), save.times, id.as_bytes())?;
         let mut loaded = Loaded::new(record.payload, record.times);
         loaded.id = Some(id);
-        Ok(Some(Saved { value, loaded }))
+        Ok(SaveOutcome::Saved(Saved { value, loaded }))
     }
 
     /// Writes `record` in place of `previous`, or under a new id; `None`
@@ -262,7 +262,7 @@ impl<B: Backend> ServerStore<B> {
 }
 
 impl<B: Backend> Sealed for ServerStore<B> {
-    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<Option<Saved>>> {
+    fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>> {
         Box::pin(self.save_record(save))
     }
 }

@@ -189,7 +189,9 @@ fn the_store_applies_the_limit_when_the_backend_does_not() {
             previous: None,
             renew: false,
         };
-        let saved = store.save(save).await.unwrap().expect("saves");
+        let crate::store::SaveOutcome::Saved(saved) = store.save(save).await.unwrap() else {
+            panic!("saves")
+        };
         let id = saved.loaded.id.clone().expect("an id");
         let big = Record::new(vec![1; 5], live());
         assert!(
