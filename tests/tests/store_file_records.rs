@@ -13,7 +13,7 @@ use sessions_tests::TempDir;
 use sessions_tests::files::{CONFIG, is_fresh, live, names, record_names, saved_cookie};
 
 /// Bytes before the payload in a record file.
-const HEADER_LEN: usize = 72;
+const HEADER_LEN: usize = 80;
 
 #[tokio::test]
 async fn record_files_hold_the_one_record_format() {
@@ -25,13 +25,14 @@ async fn record_files_hold_the_one_record_format() {
         issued_at: UnixTime::from_secs(0x0506_0708),
         expires_at: UnixTime::from_secs(u64::MAX),
     };
-    let record = Record::new(b"payload".to_vec(), times);
+    let record = Record::new(b"payload".to_vec(), times).with_version(0x0a0b);
     assert!(backend.create(&id, &record, UnixTime::now()).await.unwrap());
     let bytes = fs::read(tmp.store().join(id.to_string())).unwrap();
     assert_eq!(bytes, record.encode(&id));
-    assert_eq!(&bytes[..8], b"SESS\x02\0\0\0");
-    assert_eq!(bytes[40..48], 0x0102_0304_u64.to_be_bytes());
-    assert_eq!(bytes[64..HEADER_LEN], 7_u64.to_be_bytes());
+    assert_eq!(&bytes[..8], b"SESS\x03\0\0\0");
+    assert_eq!(bytes[40..48], 0x0a0b_u64.to_be_bytes());
+    assert_eq!(bytes[48..56], 0x0102_0304_u64.to_be_bytes());
+    assert_eq!(bytes[72..HEADER_LEN], 7_u64.to_be_bytes());
     assert_eq!(&bytes[HEADER_LEN..], b"payload");
     let loaded = backend.load(&id, UnixTime::now(), 7).await.unwrap();
     assert_eq!(loaded, Some(record));
@@ -53,11 +54,12 @@ fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         ("trailing byte", [good, &[0]].concat()),
         ("wrong magic", with(0, b"XXXX")),
         ("the format before ids were bound", with(4, &[1])),
-        ("future version", with(4, &[3])),
+        ("the format before versions", with(4, &[2])),
+        ("future version", with(4, &[4])),
         ("reserved bytes", with(5, &[1])),
         ("another id's digest", with(8, &[!good[8]])),
-        ("huge length", with(64, &u64::MAX.to_be_bytes())),
-        ("length one more", with(64, &(declared + 1).to_be_bytes())),
+        ("huge length", with(72, &u64::MAX.to_be_bytes())),
+        ("length one more", with(72, &(declared + 1).to_be_bytes())),
         (
             "foreign file",
             b"#!/bin/sh\necho this is not a session record at all\n".to_vec(),
@@ -106,7 +108,10 @@ async fn corrupt_record_files_fail_closed_and_never_panic() {
     for (what, bytes) in damaged(&good) {
         fs::write(&path, &bytes).unwrap();
         assert_refused(&store, &cookie, what).await;
-        let updated = store.backend().update(&id, &record, UnixTime::now()).await;
+        let updated = store
+            .backend()
+            .update(&id, 1, &record, UnixTime::now())
+            .await;
         assert!(
             updated.is_err(),
             "{what}: update overwrote an unreadable file"
@@ -141,7 +146,7 @@ async fn a_record_copied_or_moved_to_another_id_does_not_load() {
     let record = Record::new(vec![1], live());
     let updated = store
         .backend()
-        .update(&bob_id, &record, UnixTime::now())
+        .update(&bob_id, 1, &record, UnixTime::now())
         .await;
     assert!(updated.is_err(), "a foreign record is not overwritten");
     let removed = store.backend().cleanup_expired(UnixTime::now()).await;

@@ -4,14 +4,15 @@
 //! ```text
 //! offset  size  field
 //!      0     4  magic "SESS"
-//!      4     1  format version (2)
+//!      4     1  format version (3)
 //!      5     3  reserved, zero
 //!      8    32  SHA-256 of "sessions record id" 0x00 and the id's 32 bytes
-//!     40     8  created_at, seconds since the epoch, big endian
-//!     48     8  issued_at
-//!     56     8  expires_at
-//!     64     8  payload length in bytes
-//!     72     -  payload
+//!     40     8  the record's version, big endian
+//!     48     8  created_at, seconds since the epoch, big endian
+//!     56     8  issued_at
+//!     64     8  expires_at
+//!     72     8  payload length in bytes
+//!     80     -  payload
 //! ```
 //!
 //! The id digest binds a record to the id it was written under: a record
@@ -19,8 +20,20 @@
 //! one user's session to another. It is a digest, not the id, so that a
 //! backend may key its records by a hash of the id without the record
 //! giving the id back; it is not a MAC (whoever can write records can
-//! forge sessions anyway). Version 1 was `FileStore`'s format before the
-//! binding; it is not read.
+//! forge sessions anyway).
+//!
+//! The record's version is what [`Backend::update`] compares and sets:
+//! every save of a session writes the next one. It sits right after the
+//! id digest, so that a backend which compares it inside the store (a
+//! Redis script) reads the first 48 bytes and finds magic, format, id and
+//! version in them.
+//!
+//! Older formats are not read (the crate is before 1.0): format 1 was
+//! `FileStore`'s before the id binding, format 2 had no version. Their
+//! records fail to decode as an unsupported format version, and their
+//! sessions start again.
+//!
+//! [`Backend::update`]: crate::store::Backend::update
 //!
 //! Decoding checks, in order: the length of the header, the magic, the
 //! version, the reserved bytes, the id, the payload length against the
@@ -39,26 +52,33 @@ use crate::id::{ID_LEN, SessionId};
 /// The first bytes of every encoded record.
 const MAGIC: [u8; 4] = *b"SESS";
 /// The format this build writes and reads.
-const VERSION: u8 = 2;
+const FORMAT: u8 = 3;
 /// Domain separation of the id digest from any other use of SHA-256.
 const ID_DIGEST_CONTEXT: &[u8] = b"sessions record id\0";
 /// Length of the id digest.
 const DIGEST_LEN: usize = 32;
 /// Where the id digest starts.
 const DIGEST_AT: usize = 8;
+/// Where the record's version starts.
+pub(super) const VERSION_AT: usize = DIGEST_AT + DIGEST_LEN;
 /// Where the three times start.
-const TIMES_AT: usize = DIGEST_AT + DIGEST_LEN;
+const TIMES_AT: usize = VERSION_AT + 8;
 /// Where the payload length starts.
 const LEN_AT: usize = TIMES_AT + 3 * 8;
 /// Bytes before the payload.
 pub(super) const HEADER_LEN: usize = LEN_AT + 8;
 const _: () = assert!(
-    HEADER_LEN == MAGIC.len() + 1 + 3 + DIGEST_LEN + 4 * 8,
-    "magic, version, reserved, digest, three times and a length"
+    HEADER_LEN == MAGIC.len() + 1 + 3 + DIGEST_LEN + 5 * 8,
+    "magic, format, reserved, digest, version, three times and a length"
+);
+const _: () = assert!(
+    VERSION_AT == 40 && HEADER_LEN == 80,
+    "the layout of the module docs, which backends may rely on"
 );
 const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id");
 
-/// A session as a backend keeps it: the encoded session and its times.
+/// A session as a backend keeps it: the encoded session, its times, and
+/// its version.
 ///
 /// Backends that keep bytes store [`encode`](Self::encode)'s output and
 /// read it back with [`decode`](Self::decode), which binds the record to
@@ -72,9 +92,11 @@ const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id
 /// let record = Record::new(vec![1, 2], Times::fresh(now, Duration::from_secs(10)));
 /// assert!(!record.is_expired(now));
 /// assert!(record.is_expired(UnixTime::from_secs(110)));
+/// assert_eq!(record.version, 1);
 /// ```
 ///
-/// `Debug` shows the payload's length and the times, never the payload:
+/// `Debug` shows the payload's length, the times and the version, never
+/// the payload:
 ///
 /// ```
 /// # use sessions::store::{Record, Times, UnixTime};
@@ -82,6 +104,7 @@ const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id
 /// let record = Record::new(b"secret".to_vec(), times);
 /// let debug = format!("{record:?}");
 /// assert!(debug.starts_with("Record { payload_len: 6, times: Times {"));
+/// assert!(debug.ends_with(", version: 1 }"));
 /// assert!(!debug.contains(&format!("{:?}", b"secret"[0])));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -90,6 +113,13 @@ pub struct Record {
     pub payload: Vec<u8>,
     /// Created, last saved, and when it expires.
     pub times: Times,
+    /// Which write of the session this is: 1 for the first, one more for
+    /// each save after it. [`Backend::update`] writes a record only over
+    /// the version its caller read, so two saves of one version cannot
+    /// both land.
+    ///
+    /// [`Backend::update`]: crate::store::Backend::update
+    pub version: u64,
 }
 
 impl fmt::Debug for Record {
@@ -97,21 +127,41 @@ impl fmt::Debug for Record {
         f.debug_struct("Record")
             .field("payload_len", &self.payload.len())
             .field("times", &self.times)
+            .field("version", &self.version)
             .finish()
     }
 }
 
 impl Record {
-    /// A record of `payload` with `times`.
+    /// A record of `payload` with `times`, at version 1: the first
+    /// version of a session.
     ///
     /// ```
     /// # use sessions::store::{Record, Times, UnixTime};
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
-    /// assert_eq!(Record::new(vec![7], t).payload, [7]);
+    /// let record = Record::new(vec![7], t);
+    /// assert_eq!((record.payload, record.version), (vec![7], 1));
     /// ```
     #[must_use]
     pub fn new(payload: Vec<u8>, times: Times) -> Self {
-        Self { payload, times }
+        Self {
+            payload,
+            times,
+            version: 1,
+        }
+    }
+
+    /// The record at `version` instead.
+    ///
+    /// ```
+    /// # use sessions::store::{Record, Times, UnixTime};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
+    /// assert_eq!(Record::new(vec![7], t).with_version(8).version, 8);
+    /// ```
+    #[must_use]
+    pub fn with_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
     }
 
     /// Whether the record's lifetime is over at `now`.
@@ -133,9 +183,10 @@ impl Record {
     /// use sessions::store::{Record, SessionId, Times, UnixTime};
     ///
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
-    /// let (record, id) = (Record::new(vec![1, 2, 3], t), SessionId::generate());
+    /// let (record, id) = (Record::new(vec![1, 2, 3], t).with_version(9), SessionId::generate());
     /// let bytes = record.encode(&id);
-    /// assert_eq!(&bytes[..5], b"SESS\x02");
+    /// assert_eq!(&bytes[..5], b"SESS\x03");
+    /// assert_eq!(bytes[40..48], 9u64.to_be_bytes());
     /// assert_eq!(Record::decode(&bytes, &id, 1024)?, record);
     /// # Ok::<(), sessions::Error>(())
     /// ```
@@ -143,9 +194,10 @@ impl Record {
     pub fn encode(&self, id: &SessionId) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(HEADER_LEN + self.payload.len());
         bytes.extend_from_slice(&MAGIC);
-        bytes.push(VERSION);
+        bytes.push(FORMAT);
         bytes.extend_from_slice(&[0; 3]);
         bytes.extend_from_slice(&id_digest(id));
+        bytes.extend_from_slice(&self.version.to_be_bytes());
         let times = self.times;
         for time in [times.created_at, times.issued_at, times.expires_at] {
             bytes.extend_from_slice(&time.as_secs().to_be_bytes());
@@ -186,7 +238,7 @@ impl Record {
         if payload.len() != len {
             return Err(corrupt("length does not match the header"));
         }
-        Ok(Self::new(payload.to_vec(), header.times))
+        Ok(Self::new(payload.to_vec(), header.times).with_version(header.version))
     }
 
     /// The most bytes of a stored value that [`decode`](Self::decode)
@@ -216,23 +268,24 @@ impl Record {
 /// under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Header {
+    pub(super) version: u64,
     pub(super) times: Times,
     payload_len: u64,
 }
 
 impl Header {
-    /// Checks magic, version, reserved bytes and the id digest.
+    /// Checks magic, format, reserved bytes and the id digest.
     pub(super) fn decode(bytes: &[u8; HEADER_LEN], id: &SessionId) -> Result<Self> {
         if bytes[..4] != MAGIC {
             return Err(corrupt("wrong magic"));
         }
-        if bytes[4] != VERSION {
+        if bytes[4] != FORMAT {
             return Err(corrupt("unsupported format version"));
         }
         if bytes[5..DIGEST_AT] != [0; 3] {
             return Err(corrupt("reserved bytes are set"));
         }
-        let digest = &bytes[DIGEST_AT..TIMES_AT];
+        let digest = &bytes[DIGEST_AT..VERSION_AT];
         if !bool::from(digest.ct_eq(&id_digest(id))) {
             return Err(corrupt("written under another id"));
         }
@@ -242,6 +295,7 @@ impl Header {
             u64::from_be_bytes(buf)
         };
         Ok(Self {
+            version: word(VERSION_AT),
             times: Times {
                 created_at: UnixTime::from_secs(word(TIMES_AT)),
                 issued_at: UnixTime::from_secs(word(TIMES_AT + 8)),
@@ -320,27 +374,63 @@ mod tests {
 
     #[test]
     fn the_layout_is_pinned() {
-        let bytes = record(b"abc").encode(&zero_id());
-        assert_eq!(&bytes[..8], b"SESS\x02\0\0\0");
+        let bytes = record(b"abc").with_version(0x0102).encode(&zero_id());
+        assert_eq!(&bytes[..8], b"SESS\x03\0\0\0");
         // SHA-256("sessions record id\0" || 32 zero bytes): a change here
         // is a format change and needs a version bump.
         let digest = id_digest(&zero_id());
-        assert_eq!(&bytes[DIGEST_AT..TIMES_AT], &digest);
+        assert_eq!(&bytes[DIGEST_AT..VERSION_AT], &digest);
         assert_eq!(digest[..4], [0xb6, 0x14, 0x14, 0x9f]);
+        assert_eq!(bytes[VERSION_AT..TIMES_AT], 0x0102u64.to_be_bytes());
         assert_eq!(bytes[TIMES_AT..TIMES_AT + 8], 1u64.to_be_bytes());
         assert_eq!(bytes[LEN_AT - 8..LEN_AT], u64::MAX.to_be_bytes());
         assert_eq!(bytes[LEN_AT..HEADER_LEN], 3u64.to_be_bytes());
         assert_eq!(&bytes[HEADER_LEN..], b"abc");
-        assert_eq!(HEADER_LEN, 72);
+        assert_eq!((VERSION_AT, TIMES_AT, LEN_AT, HEADER_LEN), (40, 48, 72, 80));
+    }
+
+    #[test]
+    fn the_version_round_trips_whole() {
+        let id = zero_id();
+        for version in [0, 1, 2, 0x0102_0304_0506_0708, u64::MAX] {
+            let record = record(b"v").with_version(version);
+            let decoded = Record::decode(&record.encode(&id), &id, 10).unwrap();
+            assert_eq!((decoded.version, &decoded), (version, &record));
+        }
+    }
+
+    #[test]
+    fn older_formats_are_refused() {
+        let id = zero_id();
+        let format_error = |bytes: &[u8]| {
+            let Err(Error::Decode(source)) = Record::decode(bytes, &id, 100) else {
+                panic!("another format must not decode");
+            };
+            source.to_string()
+        };
+        let good = record(&[7; 20]).encode(&id);
+        for format in [1, 2, 4] {
+            let mut bytes = good.clone();
+            bytes[4] = format;
+            assert!(format_error(&bytes).ends_with("unsupported format version"));
+        }
+        // A format 2 record as it was written: no version, 72 bytes of
+        // header.
+        let mut v2 = good[..VERSION_AT].to_vec();
+        v2[4] = 2;
+        v2.extend_from_slice(&good[TIMES_AT..]);
+        assert_eq!(v2.len(), 72 + 20);
+        assert!(format_error(&v2).ends_with("unsupported format version"));
     }
 
     #[test]
     fn every_damaged_byte_of_the_header_is_refused() {
         let id = zero_id();
         let good = record(b"xy").encode(&id);
-        // Magic, version, reserved, digest, and the length (with room for
-        // the length it now claims, so that only the mismatch fails).
-        let damage = [0, 3, 4, 5, 7, DIGEST_AT, TIMES_AT - 1, HEADER_LEN - 1];
+        // Magic, format, reserved, digest, and the length (with room for
+        // the length it now claims, so that only the mismatch fails). The
+        // version and the times are any number.
+        let damage = [0, 3, 4, 5, 7, DIGEST_AT, VERSION_AT - 1, HEADER_LEN - 1];
         for at in damage {
             let mut bytes = good.clone();
             bytes[at] ^= 0x01;
