@@ -7,7 +7,7 @@
 //!
 //! The backend is `examples/src/sqlite.rs`: a hundred-odd lines that
 //! implement `sessions::store::Backend` with plain `async fn`s
-//! (create-if-absent, load, update-if-present, delete, cleanup), checked by
+//! (create-if-absent, load, compare-and-set update, delete, cleanup), checked by
 //! the `sessions-conformance` suite in `examples/tests/sqlite_conformance.rs`.
 //! `ServerStore::from_backend` does the rest: random ids, sealed in the
 //! cookie, renew, timeouts, the record size limit.

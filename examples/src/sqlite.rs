@@ -7,21 +7,28 @@
 //! session:
 //!
 //! ```sql
-//! CREATE TABLE sessions (id TEXT PRIMARY KEY, record BLOB, expires INTEGER)
+//! CREATE TABLE sessions (id TEXT PRIMARY KEY, record BLOB, expires INTEGER, version INTEGER)
 //! ```
 //!
 //! `record` is [`Record::encode`], the byte format every store shares: it
 //! binds the row to its id, so a row copied or moved under another id
 //! (`UPDATE sessions SET id = ...`) fails to load instead of showing one
 //! user's session to another, and [`Record::decode`] applies the store's
-//! size limit. `expires` repeats the expiry in a column of its own, for
-//! the `WHERE` clauses and the index of the cleanup; both are written by
-//! the same statement.
+//! size limit. `expires` and `version` repeat the expiry and the record's
+//! version in columns of their own, for the `WHERE` clauses and the index
+//! of the cleanup; all three are written by the same statement.
 //!
-//! Every method is one SQL statement, so each is atomic without an explicit
-//! transaction, and the "live" conditions of the contract sit in the
-//! statement itself (`WHERE expires > now`), where no other writer can slip
-//! in between a check and a write.
+//! Every write is one SQL statement, so each is atomic without an explicit
+//! transaction, and the conditions of the contract sit in the statement
+//! itself (`WHERE expires > now`, `AND version = expected` for the
+//! compare-and-set of `update`), where no other writer can slip in between
+//! a check and a write. Only an update that changed no row asks a second
+//! question, whether a live row is there at all, to tell `Stale` from
+//! `Missing`.
+//!
+//! The table gained `version` with the record format 3 of `sessions`; a
+//! database of an earlier version of this example holds records that no
+//! longer decode: drop its `sessions` table.
 //!
 //! One connection behind a [`Mutex`], used on tokio's blocking pool: SQLite
 //! runs one writer at a time anyway, an in-memory database lives exactly as
@@ -34,13 +41,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
-use sessions::store::{Backend, Record, SessionId, UnixTime};
+use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
 use sessions::{Error, Result};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY NOT NULL,
     record BLOB NOT NULL,
-    expires INTEGER NOT NULL
+    expires INTEGER NOT NULL,
+    version INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 
@@ -48,7 +56,7 @@ CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessions::store::{Backend, Record, SessionId, Times, UnixTime};
+/// use sessions::store::{Backend, Record, SessionId, Times, UnixTime, Update};
 /// use sessions_examples::sqlite::SqliteBackend;
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -58,7 +66,12 @@ CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 ///
 /// assert!(backend.create(&id, &record, now).await?);
 /// assert!(!backend.create(&id, &record, now).await?, "insert-if-absent");
-/// assert_eq!(backend.load(&id, now, 1024).await?, Some(record));
+/// assert_eq!(backend.load(&id, now, 1024).await?, Some(record.clone()));
+///
+/// let next = record.with_version(2);
+/// assert_eq!(backend.update(&id, 1, &next, now).await?, Update::Written);
+/// assert_eq!(backend.update(&id, 1, &next, now).await?, Update::Stale, "compare-and-set");
+/// assert_eq!(backend.load(&id, now, 1024).await?, Some(next));
 /// assert_eq!(backend.load(&id, now + Duration::from_mins(1), 1024).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
@@ -142,11 +155,22 @@ fn secs(time: UnixTime) -> i64 {
     i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// The id, encoded record and expiry of `record`, as the statements'
-/// parameters.
-fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, i64) {
+/// A version as an SQLite integer: the same 64 bits, so that versions
+/// past `i64::MAX` still compare equal to themselves and to nothing else.
+fn version(version: u64) -> i64 {
+    version.cast_signed()
+}
+
+/// The id, encoded record, expiry and version of `record`, as the
+/// statements' parameters.
+fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, i64, i64) {
     let expires = secs(record.times.expires_at);
-    (id.to_string(), record.encode(id), expires)
+    (
+        id.to_string(),
+        record.encode(id),
+        expires,
+        version(record.version),
+    )
 }
 
 impl Backend for SqliteBackend {
@@ -156,16 +180,16 @@ impl Backend for SqliteBackend {
 
     /// Insert, or take over a row that has expired: an expired row is absent.
     async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        let (id, record, expires) = row(id, record);
+        let (id, record, expires, version) = row(id, record);
         let now = secs(now);
         self.run(move |conn| {
-            let sql = "INSERT INTO sessions (id, record, expires) VALUES (?1, ?2, ?3)
+            let sql = "INSERT INTO sessions (id, record, expires, version) VALUES (?1, ?2, ?3, ?4)
                 ON CONFLICT (id) DO UPDATE SET record = excluded.record,
-                    expires = excluded.expires
-                WHERE sessions.expires <= ?4";
+                    expires = excluded.expires, version = excluded.version
+                WHERE sessions.expires <= ?5";
             let changed = conn
                 .prepare_cached(sql)?
-                .execute(params![id, record, expires, now])?;
+                .execute(params![id, record, expires, version, now])?;
             Ok(changed == 1)
         })
         .await
@@ -191,17 +215,42 @@ impl Backend for SqliteBackend {
             .transpose()
     }
 
-    /// Replace a live row; a deleted or expired one stays as it is.
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        let (id, record, expires) = row(id, record);
-        let now = secs(now);
+    /// Replace a live row at version `expected`; any other row stays as it
+    /// is. When none changed, a second query tells a live row of another
+    /// version (`Stale`) from no live row (`Missing`).
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        let (id, record, expires, new_version) = row(id, record);
+        let (expected, now) = (version(expected), secs(now));
         self.run(move |conn| {
-            let sql = "UPDATE sessions SET record = ?2, expires = ?3
-                WHERE id = ?1 AND expires > ?4";
-            let changed = conn
+            let sql = "UPDATE sessions SET record = ?2, expires = ?3, version = ?4
+                WHERE id = ?1 AND version = ?5 AND expires > ?6";
+            let changed = conn.prepare_cached(sql)?.execute(params![
+                id,
+                record,
+                expires,
+                new_version,
+                expected,
+                now
+            ])?;
+            if changed == 1 {
+                return Ok(Update::Written);
+            }
+            let sql = "SELECT 1 FROM sessions WHERE id = ?1 AND expires > ?2";
+            let live = conn
                 .prepare_cached(sql)?
-                .execute(params![id, record, expires, now])?;
-            Ok(changed == 1)
+                .query_row(params![id, now], |_| Ok(()))
+                .optional()?;
+            Ok(if live.is_some() {
+                Update::Stale
+            } else {
+                Update::Missing
+            })
         })
         .await
     }
@@ -253,6 +302,23 @@ mod tests {
         assert!(backend.create(&id, &record, now).await.unwrap());
         let loaded = backend.load(&id, now, 10).await.unwrap();
         assert_eq!(loaded, Some(record), "the record keeps the exact time");
+    }
+
+    #[tokio::test]
+    async fn versions_past_i64_compare_as_themselves() {
+        let backend = SqliteBackend::open_in_memory().unwrap();
+        let (id, now) = (SessionId::generate(), UnixTime::now());
+        let high = Record::new(vec![1], live()).with_version(u64::MAX - 1);
+        assert!(backend.create(&id, &high, now).await.unwrap());
+        let top = Record::new(vec![2], live()).with_version(u64::MAX);
+        let stale = backend.update(&id, u64::MAX / 2, &top, now).await;
+        assert_eq!(stale.unwrap(), Update::Stale);
+        let written = backend.update(&id, u64::MAX - 1, &top, now).await;
+        assert_eq!(written.unwrap(), Update::Written);
+        assert_eq!(backend.load(&id, now, 10).await.unwrap(), Some(top));
+        let gone = SessionId::generate();
+        let missing = backend.update(&gone, 1, &high, now).await;
+        assert_eq!(missing.unwrap(), Update::Missing);
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sessions::store::{Backend, Record, ServerStore, SessionId, Store, UnixTime};
+use sessions::store::{Backend, Record, ServerStore, SessionId, Store, UnixTime, Update};
 use sessions::{Error, Key};
 use tokio::sync::Barrier;
 
@@ -13,23 +13,29 @@ use super::harness::{Harness, ago, ahead, expired, live, record, times};
 pub(crate) const TASKS: u8 = 32;
 
 /// How many times the concurrent updates race.
-const ROUNDS: usize = 4;
+pub(crate) const ROUNDS: u8 = 4;
 
-async fn create<B: Backend>(backend: &B, id: &SessionId, record: &Record) -> bool {
+pub(crate) async fn create<B: Backend>(backend: &B, id: &SessionId, record: &Record) -> bool {
     backend
         .create(id, record, UnixTime::now())
         .await
         .expect("Backend::create failed")
 }
 
-async fn update<B: Backend>(backend: &B, id: &SessionId, record: &Record) -> bool {
+/// `Backend::update` now, over version `expected`.
+pub(crate) async fn update<B: Backend>(
+    backend: &B,
+    id: &SessionId,
+    expected: u64,
+    record: &Record,
+) -> Update {
     backend
-        .update(id, record, UnixTime::now())
+        .update(id, expected, record, UnixTime::now())
         .await
         .expect("Backend::update failed")
 }
 
-async fn delete<B: Backend>(backend: &B, id: &SessionId) {
+pub(crate) async fn delete<B: Backend>(backend: &B, id: &SessionId) {
     backend.delete(id).await.expect("Backend::delete failed");
 }
 
@@ -51,8 +57,9 @@ pub async fn backend_kind_names_the_backend<B: Backend>(_key: Key, store: Server
     );
 }
 
-/// `create` inserts into a free id and `load` gives the exact record back;
-/// an unknown id loads as `None`.
+/// `create` inserts into a free id and `load` gives the exact record back,
+/// version included, whatever version it was created with; an unknown id
+/// loads as `None`.
 pub async fn backend_create_then_load<B: Backend>(key: Key, store: ServerStore<B>) {
     let h = Harness::new(key, store);
     let (id, r) = (SessionId::generate(), record(1, 100, live()));
@@ -64,6 +71,13 @@ pub async fn backend_create_then_load<B: Backend>(key: Key, store: ServerStore<B
         h.record(&id).await,
         Some(r),
         "load returns what create wrote"
+    );
+    let (other, seventh) = (SessionId::generate(), record(2, 10, live()).with_version(7));
+    assert!(create(h.backend(), &other, &seventh).await);
+    assert_eq!(
+        h.record(&other).await,
+        Some(seventh),
+        "create stores the version the record carries"
     );
     let unknown = SessionId::generate();
     assert_eq!(
@@ -157,15 +171,17 @@ pub async fn backend_load_applies_the_size_limit<B: Backend>(key: Key, store: Se
     );
 }
 
-/// `update` replaces a live record and returns `true`.
+/// `update` over the live record's version replaces it and returns
+/// `Written`.
 pub async fn backend_update_replaces_live_record<B: Backend>(key: Key, store: ServerStore<B>) {
     let h = Harness::new(key, store);
     let id = SessionId::generate();
     assert!(create(h.backend(), &id, &record(1, 10, live())).await);
-    let new = record(2, 300, times(ago(0), ago(0), ahead(7200)));
-    assert!(
-        update(h.backend(), &id, &new).await,
-        "update of a live record returns true"
+    let new = record(2, 300, times(ago(0), ago(0), ahead(7200))).with_version(2);
+    assert_eq!(
+        update(h.backend(), &id, 1, &new).await,
+        Update::Written,
+        "update of a live record over its version returns Written"
     );
     assert_eq!(
         h.record(&id).await,
@@ -175,16 +191,23 @@ pub async fn backend_update_replaces_live_record<B: Backend>(key: Key, store: Se
 }
 
 /// `update` of an id that was never written, or was deleted, returns
-/// `false` and writes nothing.
+/// `Missing` and writes nothing.
 pub async fn backend_update_on_missing_id_writes_nothing<B: Backend>(
     key: Key,
     store: ServerStore<B>,
 ) {
     let h = Harness::new(key, store);
     let never = SessionId::generate();
-    assert!(
-        !update(h.backend(), &never, &record(1, 10, live())).await,
-        "update of a missing id must return false"
+    assert_eq!(
+        update(
+            h.backend(),
+            &never,
+            1,
+            &record(1, 10, live()).with_version(2)
+        )
+        .await,
+        Update::Missing,
+        "update of a missing id must return Missing"
     );
     assert_eq!(
         h.record(&never).await,
@@ -195,9 +218,16 @@ pub async fn backend_update_on_missing_id_writes_nothing<B: Backend>(
     let deleted = SessionId::generate();
     assert!(create(h.backend(), &deleted, &record(1, 10, live())).await);
     delete(h.backend(), &deleted).await;
-    assert!(
-        !update(h.backend(), &deleted, &record(2, 10, live())).await,
-        "update of a deleted id must return false"
+    assert_eq!(
+        update(
+            h.backend(),
+            &deleted,
+            1,
+            &record(2, 10, live()).with_version(2)
+        )
+        .await,
+        Update::Missing,
+        "update of a deleted id must return Missing"
     );
     assert_eq!(
         h.record(&deleted).await,
@@ -206,8 +236,9 @@ pub async fn backend_update_on_missing_id_writes_nothing<B: Backend>(
     );
 }
 
-/// `update` of an expired record returns `false` and writes nothing: the
-/// expired record, seen from before its expiry, is the old one or gone.
+/// `update` of an expired record, even over its version, returns `Missing`
+/// and writes nothing: the expired record, seen from before its expiry,
+/// is the old one or gone.
 pub async fn backend_update_on_expired_record_writes_nothing<B: Backend>(
     key: Key,
     store: ServerStore<B>,
@@ -216,9 +247,10 @@ pub async fn backend_update_on_expired_record_writes_nothing<B: Backend>(
     let id = SessionId::generate();
     let old = record(1, 10, expired());
     assert!(create(h.backend(), &id, &old).await);
-    assert!(
-        !update(h.backend(), &id, &record(2, 10, live())).await,
-        "update of an expired record must return false"
+    assert_eq!(
+        update(h.backend(), &id, 1, &record(2, 10, live()).with_version(2)).await,
+        Update::Missing,
+        "update of an expired record must return Missing"
     );
     assert_eq!(
         h.record(&id).await,
@@ -309,9 +341,11 @@ pub async fn backend_concurrent_creates_have_one_winner<B: Backend>(
     );
 }
 
-/// Many tasks `update` one live record at once, and `load` it between
-/// their updates, for a few rounds: every update succeeds, and every load,
-/// during the race and after it, sees one whole update, never a mix.
+/// Many tasks update one live record at once, each over the version it
+/// loaded just before, and load it again after, for a few rounds: each
+/// update is `Written` or `Stale`, at least one per round is `Written`,
+/// and every load, during the race and after it, sees one whole update,
+/// never a mix.
 pub async fn backend_concurrent_updates_leave_one_whole_record<B: Backend>(
     key: Key,
     store: ServerStore<B>,
@@ -319,11 +353,21 @@ pub async fn backend_concurrent_updates_leave_one_whole_record<B: Backend>(
     let h = Arc::new(Harness::new(key, store));
     let id = SessionId::generate();
     let now = UnixTime::now();
-    let written = move |i: u8| {
+    let written = move |i: u8, version: u64| {
         let end = now + Duration::from_secs(3600 + u64::from(i));
-        record(i, 4096, times(now, now, end))
+        record(i, 4096, times(now, now, end)).with_version(version)
     };
-    assert!(create(h.backend(), &id, &written(0)).await);
+    assert!(create(h.backend(), &id, &written(0, 1)).await);
+    let whole = move |seen: Option<Record>| {
+        let seen = seen.expect("the record survives the updates");
+        let i = seen.payload[0];
+        assert!(i < TASKS, "the record is one of the updates");
+        assert_eq!(
+            seen,
+            written(i, seen.version),
+            "a record is one whole update, never a mix"
+        );
+    };
     for _round in 0..ROUNDS {
         let barrier = Arc::new(Barrier::new(TASKS.into()));
         let tasks: Vec<_> = (0..TASKS)
@@ -331,23 +375,23 @@ pub async fn backend_concurrent_updates_leave_one_whole_record<B: Backend>(
                 let (h, id, barrier) = (Arc::clone(&h), id.clone(), Arc::clone(&barrier));
                 tokio::spawn(async move {
                     barrier.wait().await;
-                    let updated = update(h.backend(), &id, &written(i)).await;
-                    (updated, h.record(&id).await)
+                    let seen = h.record(&id).await;
+                    let version = seen.as_ref().map_or(0, |seen| seen.version);
+                    let next = written(i, version + 1);
+                    let outcome = update(h.backend(), &id, version, &next).await;
+                    (seen, outcome, h.record(&id).await)
                 })
             })
             .collect();
+        let mut writes = 0;
         for task in tasks {
-            let (updated, seen) = task.await.expect("an update task panicked");
-            assert!(updated, "update of a live record returns true");
-            let seen = seen.expect("the record survives the updates");
-            let i = seen.payload[0];
-            assert!(i < TASKS, "the record is one of the updates");
-            assert_eq!(
-                seen,
-                written(i),
-                "a record is one whole update, never a mix"
-            );
+            let (seen, outcome, after) = task.await.expect("an update task panicked");
+            assert_ne!(outcome, Update::Missing, "the record is live");
+            writes += usize::from(outcome.is_written());
+            whole(seen);
+            whole(after);
         }
+        assert!(writes >= 1, "an update over the version just loaded lands");
     }
 }
 
@@ -366,7 +410,8 @@ pub async fn backend_update_racing_delete_never_resurrects<B: Backend>(
             let (h, id, barrier) = (Arc::clone(&h), id.clone(), Arc::clone(&barrier));
             tokio::spawn(async move {
                 barrier.wait().await;
-                update(h.backend(), &id, &record(i, 1024, live())).await;
+                let next = record(i, 1024, live()).with_version(2);
+                let _ = update(h.backend(), &id, 1, &next).await;
             })
         })
         .collect();

@@ -1,7 +1,7 @@
 //! A backend that owns what it needs to live: a temp dir, a server process.
 
 use sessions::Result;
-use sessions::store::{Backend, Record, SessionId, UnixTime};
+use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
 
 /// Delegates every call to `backend` and keeps `guard` alive as long as
 /// the backend, so the conformance suite can give each test its own
@@ -59,8 +59,14 @@ impl<B: Backend, G: Send + Sync + 'static> Backend for Guarded<B, G> {
         self.backend.load(id, now, max_len).await
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        self.backend.update(id, record, now).await
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        self.backend.update(id, expected, record, now).await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {

@@ -10,7 +10,9 @@ use std::time::Duration;
 use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
-use sessions::store::{Backend, Loaded, Record, ServerStore, SessionId, Store, Times, UnixTime};
+use sessions::store::{
+    Backend, Loaded, Record, ServerStore, SessionId, Store, Times, UnixTime, Update,
+};
 use sessions::{Handle, Key, Result, SessionConfig, SessionData, Sessions};
 
 /// The expiry policy and cookie name of a [`Visit`] session.
@@ -270,14 +272,24 @@ impl<B: Backend> Harness<B> {
     }
 
     /// Rewrites the record under `id` with other times, through
-    /// `Backend::update`.
+    /// `Backend::update`, as its next version.
     pub(crate) async fn retime(&self, id: &SessionId, times: Times) {
         let record = self.record(id).await.expect("the record to retime is live");
-        let record = Record::new(record.payload, times);
-        let updated = self.backend().update(id, &record, UnixTime::now()).await;
-        assert!(
-            updated.expect("Backend::update failed"),
-            "the record is live"
+        self.rewrite(id, record.version, &Record::new(record.payload, times))
+            .await;
+    }
+
+    /// Writes `record` over version `expected` of the live record under
+    /// `id`, as version `expected + 1`, through `Backend::update`.
+    pub(crate) async fn rewrite(&self, id: &SessionId, expected: u64, record: &Record) {
+        let record = record.clone().with_version(expected + 1);
+        let updated = self
+            .backend()
+            .update(id, expected, &record, UnixTime::now());
+        assert_eq!(
+            updated.await.expect("Backend::update failed"),
+            Update::Written,
+            "the record is live, at version {expected}"
         );
     }
 }
@@ -301,8 +313,14 @@ impl<B: Backend> Backend for Twin<B> {
         self.store.backend().load(id, now, max_len).await
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        self.store.backend().update(id, record, now).await
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        self.store.backend().update(id, expected, record, now).await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {

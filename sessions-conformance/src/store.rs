@@ -47,6 +47,11 @@ pub async fn store_save_then_load<B: Backend>(key: Key, store: ServerStore<B>) {
         record.times,
         "load gives back the record's times"
     );
+    assert_eq!(
+        loaded.version(),
+        record.version,
+        "load gives back the record's version"
+    );
     assert!(loaded.times().expires_at > UnixTime::now());
 }
 
@@ -357,11 +362,7 @@ pub async fn store_record_over_the_limit_does_not_load<B: Backend>(
     let id = h.id::<Plain>(&cookie).await;
     let times = h.record(&id).await.expect("live").times;
     let over = Record::new(vec![0xa0; LIMIT + 1], times);
-    let written = h.backend().update(&id, &over, UnixTime::now()).await;
-    assert!(
-        written.expect("Backend::update failed"),
-        "the record is live"
-    );
+    h.rewrite(&id, 1, &over).await;
 
     match Store::load(&*h.store, "conformance", &cookie, UnixTime::now()).await {
         Err(Error::RecordTooLarge { len, max }) => {
@@ -374,8 +375,7 @@ pub async fn store_record_over_the_limit_does_not_load<B: Backend>(
     assert!(loaded.is_err(), "the request fails closed");
 
     let at_limit = Record::new(vec![0xa0; LIMIT], times);
-    let written = h.backend().update(&id, &at_limit, UnixTime::now()).await;
-    assert!(written.expect("Backend::update failed"));
+    h.rewrite(&id, 2, &at_limit).await;
     let loaded = h.load("conformance", &cookie).await;
     assert_eq!(
         loaded.expect("a record at the limit loads").payload().len(),

@@ -2,7 +2,7 @@
 //! backends that break one promise each, where the case for that promise
 //! must fail: a suite that passes everything checks nothing.
 
-use sessions::store::{Backend, MemoryBackend, Record, ServerStore, SessionId, UnixTime};
+use sessions::store::{Backend, MemoryBackend, Record, ServerStore, SessionId, UnixTime, Update};
 use sessions::{Key, Result};
 use sessions_conformance::cases;
 
@@ -45,13 +45,21 @@ impl Backend for Broken {
         self.0.load(id, now, max_len).await
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        if matches!(self.1, Flaw::UpdateInserts)
-            && self.0.load(id, now, usize::MAX).await?.is_none()
-        {
-            return self.0.create(id, record, now).await;
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        let live = self.0.load(id, now, usize::MAX).await?;
+        match (self.1, live) {
+            (Flaw::UpdateInserts, None) => {
+                self.0.create(id, record, now).await?;
+                Ok(Update::Written)
+            }
+            _ => self.0.update(id, expected, record, now).await,
         }
-        self.0.update(id, record, now).await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {
@@ -84,7 +92,7 @@ async fn a_load_that_ignores_the_limit_is_caught() {
 }
 
 #[tokio::test]
-#[should_panic(expected = "update of a missing id must return false")]
+#[should_panic(expected = "update of a missing id must return Missing")]
 async fn an_update_that_inserts_is_caught() {
     let (key, store) = broken(Flaw::UpdateInserts);
     cases::backend_update_on_missing_id_writes_nothing(key, store).await;

@@ -9,7 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sessions::store::{Backend, FileBackend, Record, ServerStore, SessionId, Store, UnixTime};
+use sessions::store::{
+    Backend, FileBackend, Record, ServerStore, SessionId, Store, UnixTime, Update,
+};
 use sessions::{Error, FileStore, Key};
 use sessions_conformance::Guarded;
 use sessions_tests::TempDir;
@@ -188,12 +190,9 @@ async fn cleanup_expired_removes_and_counts_only_expired_records() {
         );
     }
     fs::write(tmp.store().join(SessionId::generate().to_string()), b"junk").unwrap();
-    assert!(
-        !backend
-            .update(&ids[0], &Record::new(vec![2], live()), UnixTime::now())
-            .await
-            .unwrap()
-    );
+    let revived = Record::new(vec![2], live()).with_version(2);
+    let updated = backend.update(&ids[0], 1, &revived, UnixTime::now()).await;
+    assert_eq!(updated.unwrap(), Update::Missing);
     assert!(
         backend
             .create(&ids[0], &Record::new(vec![2], expired()), UnixTime::now())
@@ -270,8 +269,17 @@ async fn an_update_racing_a_delete_never_brings_the_session_back() {
                 let (backend, id) = (Arc::clone(&backend), Arc::clone(&id));
                 tokio::spawn(async move {
                     for seq in 0..10u8 {
-                        let record = Record::new(vec![n, seq], live());
-                        backend.update(&id, &record, UnixTime::now()).await.unwrap();
+                        // Over the version just read, so that most land.
+                        let now = UnixTime::now();
+                        let Some(current) = backend.load(&id, now, MAX).await.unwrap() else {
+                            break;
+                        };
+                        let next = current.version + 1;
+                        let record = Record::new(vec![n, seq], live()).with_version(next);
+                        let _ = backend
+                            .update(&id, current.version, &record, now)
+                            .await
+                            .unwrap();
                     }
                 })
             })

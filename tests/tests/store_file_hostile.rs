@@ -216,7 +216,7 @@ async fn a_fifo_at_a_record_path_fails_every_operation_fast() {
     assert_invalid_record("load", &load);
     let create = fast("create", &fifo, backend.create(&id, &record, now)).await;
     assert_invalid_record("create", &create);
-    let update = fast("update", &fifo, backend.update(&id, &record, now)).await;
+    let update = fast("update", &fifo, backend.update(&id, 1, &record, now)).await;
     assert_invalid_record("update", &update);
     let cleanup = fast("cleanup", &fifo, backend.cleanup_expired(now)).await;
     assert_eq!(cleanup.unwrap(), 0, "counted as invalid, not removed");
@@ -265,7 +265,7 @@ async fn a_symlink_at_a_record_path_is_neither_read_nor_written_through() {
     let (backend, id, now) = (&planted.backend, &planted.id, UnixTime::now());
     assert_invalid_record("load", &backend.load(id, now, MAX).await);
     let record = Record::new(b"attacker".to_vec(), live());
-    assert_invalid_record("update", &backend.update(id, &record, now).await);
+    assert_invalid_record("update", &backend.update(id, 1, &record, now).await);
     assert_invalid_record("create", &backend.create(id, &record, now).await);
     planted.assert_untouched("after load, update and create");
 }

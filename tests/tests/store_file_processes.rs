@@ -1,14 +1,15 @@
 //! `FileStore` under several real processes: this test binary, re-executed
 //! as workers, writing one directory at once or killed in the middle of a
-//! write. Locks hold across processes, creates have one winner, deletes
-//! stick, and a killed writer leaves only whole records.
+//! write. Locks hold across processes, creates have one winner, updates
+//! are compare-and-set (none lost, none applied twice), deletes stick, and
+//! a killed writer leaves only whole records.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use sessions::store::{Backend, FileBackend, Record, SessionId, UnixTime};
+use sessions::store::{Backend, FileBackend, Record, SessionId, UnixTime, Update};
 use sessions_tests::TempDir;
 use sessions_tests::files::{backdate, live, record_names, temp_names};
 
@@ -138,6 +139,28 @@ fn worker() {
     });
 }
 
+/// Writes `record` over whatever version of `id` is live, as the next one,
+/// again while other processes write in between; `false` when there is
+/// no live record.
+async fn write_over(backend: &FileBackend, id: &SessionId, record: &Record) -> bool {
+    loop {
+        let now = UnixTime::now();
+        let Some(current) = backend.load(id, now, MAX).await.unwrap() else {
+            return false;
+        };
+        let next = record.clone().with_version(current.version + 1);
+        match backend
+            .update(id, current.version, &next, now)
+            .await
+            .unwrap()
+        {
+            Update::Written => return true,
+            Update::Stale => {}
+            Update::Missing => return false,
+        }
+    }
+}
+
 /// Writes its own session, `shared` and `doomed` (which the parent deletes
 /// meanwhile) `WRITES` times each, racing the others to create each of
 /// `races` on the way; the file named by its tag says which it won.
@@ -161,22 +184,12 @@ async fn write_worker(backend: &FileBackend, tmp: &Path, tag: &str, ids: &[Sessi
                 .unwrap();
             won.push(if created { '1' } else { '0' });
         }
-        assert!(
-            backend
-                .update(own, &record(seq), UnixTime::now())
-                .await
-                .unwrap()
-        );
-        assert!(
-            backend
-                .update(shared, &record(seq), UnixTime::now())
-                .await
-                .unwrap()
-        );
-        backend
-            .update(doomed, &record(seq), UnixTime::now())
-            .await
-            .unwrap();
+        // Nobody else writes `own`: its versions are known.
+        let next = record(seq).with_version(u64::from(seq) + 1);
+        let updated = backend.update(own, u64::from(seq), &next, UnixTime::now());
+        assert_eq!(updated.await.unwrap(), Update::Written);
+        assert!(write_over(backend, shared, &record(seq)).await);
+        write_over(backend, doomed, &record(seq)).await;
     }
     fs::write(tmp.join(tag), won).unwrap();
 }
@@ -194,18 +207,8 @@ async fn loop_worker(backend: &FileBackend, tag: &str, ids: &[SessionId]) {
             .unwrap()
     );
     for seq in 1.. {
-        assert!(
-            backend
-                .update(own, &record(seq), UnixTime::now())
-                .await
-                .unwrap()
-        );
-        assert!(
-            backend
-                .update(shared, &record(seq), UnixTime::now())
-                .await
-                .unwrap()
-        );
+        assert!(write_over(backend, own, &record(seq)).await);
+        assert!(write_over(backend, shared, &record(seq)).await);
     }
 }
 
@@ -272,13 +275,24 @@ fn processes_writing_at_once_lose_nothing() {
         let (tag, _) = seq_of(&rt, &backend, race).unwrap();
         assert_eq!(tag, format!("w{winner}"), "race {r}: the winner's record");
     }
+    let version = |id| {
+        let record = rt.block_on(backend.load(id, UnixTime::now(), MAX));
+        record.unwrap().expect("live").version
+    };
     for (n, id) in own.iter().enumerate() {
         assert_eq!(seq_of(&rt, &backend, id), Some((format!("w{n}"), WRITES)));
+        assert_eq!(version(id), u64::from(WRITES) + 1);
     }
     let (tag, seq) = seq_of(&rt, &backend, &shared).unwrap();
     assert!(
         tag.starts_with('w') && seq == WRITES,
         "the last write wins: {tag}:{seq}"
+    );
+    let writes = u64::try_from(PROCESSES).unwrap() * u64::from(WRITES);
+    assert_eq!(
+        version(&shared),
+        1 + writes,
+        "every write of every process landed once: compare-and-set across processes"
     );
     assert_eq!(
         seq_of(&rt, &backend, &doomed),
@@ -327,9 +341,7 @@ fn a_killed_writer_leaves_only_whole_records() {
     assert!(mid_write > 0, "no kill landed while a temp file existed");
     assert_all_whole(&rt, &backend);
     for id in own.iter().chain([&shared]) {
-        let updated = rt
-            .block_on(backend.update(id, &record, UnixTime::now()))
-            .unwrap();
+        let updated = rt.block_on(write_over(&backend, id, &record));
         assert!(updated, "the killed writers' locks were released");
     }
     // What the kills left is swept: at once when it has content, after a

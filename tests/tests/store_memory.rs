@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
+use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime, Update};
 use sessions::{Key, MemoryStore};
 
 sessions_conformance::store_tests!(memory, |key| MemoryStore::new(key));
@@ -158,7 +158,13 @@ async fn concurrent_users_and_floods_keep_the_bound_and_the_users() {
         let (user, users) = (Arc::clone(&backend), users.clone());
         tasks.spawn(async move {
             for id in &users {
-                assert!(user.update(id, &live(), NOW).await.unwrap());
+                // Four tasks update each user: over the version just read,
+                // an update lands unless another task's landed in between.
+                let current = user.load(id, NOW, 1024).await.unwrap();
+                let version = current.expect("an active user stays").version;
+                let next = live().with_version(version + 1);
+                let updated = user.update(id, version, &next, NOW).await.unwrap();
+                assert_ne!(updated, Update::Missing, "an active user stays");
                 assert!(loads(&user, id).await);
             }
             Vec::new()

@@ -14,7 +14,9 @@ use http::{Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
-use sessions::store::{Backend, Record, RedisBackend, ServerStore, SessionId, Store, UnixTime};
+use sessions::store::{
+    Backend, Record, RedisBackend, ServerStore, SessionId, Store, UnixTime, Update,
+};
 use sessions::{Error, Handle, Key, RedisStore, Session, SessionData, SessionLayer, Sessions};
 use sessions_conformance::Guarded;
 use sessions_tests::redis_server::RedisServer;
@@ -201,14 +203,9 @@ async fn an_oversized_value_under_a_session_key_never_loads() {
     // A whole record over the limit, as a roomier store would write it.
     let times = store.backend().load(&id, UnixTime::now(), 1024).await;
     let times = times.unwrap().unwrap().times;
-    let big = Record::new(vec![0xa0; 1025], times);
-    assert!(
-        store
-            .backend()
-            .update(&id, &big, UnixTime::now())
-            .await
-            .unwrap()
-    );
+    let big = Record::new(vec![0xa0; 1025], times).with_version(2);
+    let updated = store.backend().update(&id, 1, &big, UnixTime::now()).await;
+    assert_eq!(updated.unwrap(), Update::Written);
     let loaded = store.load("user", value, UnixTime::now()).await;
     assert!(
         matches!(

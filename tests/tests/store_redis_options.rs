@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use sessions::Error;
-use sessions::store::{Backend, RedisBackend, RedisOptions, SessionId, Times, UnixTime};
+use sessions::store::{Backend, RedisBackend, RedisOptions, SessionId, Times, UnixTime, Update};
 use sessions_tests::redis_server::RedisServer;
 
 /// Time a failing request may take beyond its bound: scheduling on a busy
@@ -40,8 +40,11 @@ async fn two_apps_with_their_own_prefix_never_see_each_others_sessions() {
     );
     assert!(!redis.raw("KEYS *").contains(&format!("blog:session:{id}")));
     assert!(blog.load(&id, now, 1 << 16).await.unwrap().is_none());
-    assert!(
-        !blog.update(&id, &record(), now).await.unwrap(),
+    assert_eq!(
+        blog.update(&id, 1, &record().with_version(2), now)
+            .await
+            .unwrap(),
+        Update::Missing,
         "no record to update"
     );
     assert!(!blog.delete(&id).await.unwrap());

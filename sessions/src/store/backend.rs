@@ -35,10 +35,20 @@ use crate::store::Record;
 ///   whose payload is over `max_len` bytes is [`Error::RecordTooLarge`];
 ///   a backend that keeps bytes should not even read it whole
 ///   ([`Record::read_limit`]).
-/// - **update** is update-if-present: it replaces a live record and
-///   returns `true`, or, when there is none (deleted, expired), writes
-///   nothing and returns `false`. A deleted session must never come back
-///   through an update racing the delete.
+/// - **update** is compare-and-set on the record's version: it writes
+///   `record` only if a live record is stored under `id` and its
+///   [`version`](Record::version) is exactly `expected`, and then returns
+///   [`Update::Written`]. A live record of another version is left as it
+///   is: [`Update::Stale`]. With no live record (never written, deleted,
+///   expired) nothing is written: [`Update::Missing`]. The check and the
+///   write are one atomic step, so of many updates with the same
+///   `expected` at most one is `Written`, and a deleted session never
+///   comes back through an update racing the delete. Versions never go
+///   back: the caller passes a record whose version is `expected + 1`,
+///   and the backend stores it as given.
+/// - **create** stores the record with the version it carries (the store
+///   gives new sessions version 1), and **load** returns the version that
+///   was stored, in [`Record::version`].
 /// - **delete** removes the record and says whether there was one;
 ///   deleting a missing id is not an error. The answer is what lets a
 ///   `renew` that raced a `destroy` (or another `renew`) notice that it lost,
@@ -50,14 +60,16 @@ use crate::store::Record;
 ///
 /// A backend that keeps bytes stores [`Record::encode`] under the id and
 /// reads it back with [`Record::decode`], which keeps the promises on ids
-/// and sizes for it. The store checks sizes before `create` and `update`,
+/// and sizes for it; the version is in the encoded header (bytes 40 to 48,
+/// big endian), where `update` can compare it, or in a column of its own
+/// beside the bytes. The store checks sizes before `create` and `update`,
 /// so a backend need not.
 ///
 /// The contract, through [`MemoryBackend`](crate::store::MemoryBackend):
 ///
 /// ```
 /// use std::time::Duration;
-/// use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime};
+/// use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime, Update};
 ///
 /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
 /// let backend = MemoryBackend::new(10);
@@ -67,8 +79,17 @@ use crate::store::Record;
 /// assert!(backend.create(&id, &record, now).await?);
 /// assert!(!backend.create(&id, &record, now).await?); // insert-if-absent
 /// assert_eq!(backend.load(&id, now, 1024).await?, Some(record.clone()));
+///
+/// // Two saves that both read version 1: the first lands, the second is stale.
+/// let first = Record::new(vec![2], record.times).with_version(2);
+/// let second = Record::new(vec![3], record.times).with_version(2);
+/// assert_eq!(backend.update(&id, 1, &first, now).await?, Update::Written);
+/// assert_eq!(backend.update(&id, 1, &second, now).await?, Update::Stale);
+/// assert_eq!(backend.load(&id, now, 1024).await?, Some(first));
+///
 /// assert!(backend.delete(&id).await?);
-/// assert!(!backend.update(&id, &record, now).await?); // a deleted session stays deleted
+/// let again = record.with_version(3);
+/// assert_eq!(backend.update(&id, 2, &again, now).await?, Update::Missing); // stays deleted
 /// assert_eq!(backend.load(&id, now, 1024).await?, None);
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
@@ -77,7 +98,7 @@ use crate::store::Record;
 /// SQLite backend in the repository's `examples/` for a real one):
 ///
 /// ```
-/// use sessions::store::{Backend, Record, SessionId, UnixTime};
+/// use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
 /// use sessions::{Key, Result, store::ServerStore};
 ///
 /// struct Void;
@@ -92,8 +113,8 @@ use crate::store::Record;
 ///     async fn load(&self, _: &SessionId, _: UnixTime, _: usize) -> Result<Option<Record>> {
 ///         Ok(None)
 ///     }
-///     async fn update(&self, _: &SessionId, _: &Record, _: UnixTime) -> Result<bool> {
-///         Ok(false)
+///     async fn update(&self, _: &SessionId, _: u64, _: &Record, _: UnixTime) -> Result<Update> {
+///         Ok(Update::Missing)
 ///     }
 ///     async fn delete(&self, _: &SessionId) -> Result<bool> {
 ///         Ok(false)
@@ -131,17 +152,66 @@ pub trait Backend: Send + Sync + 'static {
         max_len: usize,
     ) -> impl Future<Output = Result<Option<Record>>> + Send;
 
-    /// Replaces the record under `id`, if there is one live at `now`.
+    /// Replaces the record under `id` with `record`, if the one live at
+    /// `now` is at version `expected`: compare-and-set, as the trait's
+    /// docs say.
     fn update(
         &self,
         id: &SessionId,
+        expected: u64,
         record: &Record,
         now: UnixTime,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> impl Future<Output = Result<Update>> + Send;
 
     /// Removes the record under `id`; `true` when there was one.
     fn delete(&self, id: &SessionId) -> impl Future<Output = Result<bool>> + Send;
 
     /// Removes expired records; returns how many.
     fn cleanup_expired(&self, now: UnixTime) -> impl Future<Output = Result<usize>> + Send;
+}
+
+/// What [`Backend::update`] did.
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::store::{Backend, MemoryBackend, Record, SessionId, Times, UnixTime, Update};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let (backend, id, now) = (MemoryBackend::new(10), SessionId::generate(), UnixTime::now());
+/// let v1 = Record::new(vec![1], Times::fresh(now, Duration::from_secs(60)));
+/// let v2 = v1.clone().with_version(2);
+///
+/// assert_eq!(backend.update(&id, 1, &v2, now).await?, Update::Missing);
+/// backend.create(&id, &v1, now).await?;
+/// assert_eq!(backend.update(&id, 1, &v2, now).await?, Update::Written);
+/// assert_eq!(backend.update(&id, 1, &v2, now).await?, Update::Stale);
+/// assert!(Update::Written.is_written() && !Update::Stale.is_written());
+/// # Ok::<(), sessions::Error>(()) }).unwrap();
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum Update {
+    /// The live record was at the expected version: `record` replaced it.
+    Written,
+    /// The live record is at another version (another request saved the
+    /// session since this one read it): nothing was written.
+    Stale,
+    /// No live record under the id (never written, deleted, expired):
+    /// nothing was written.
+    Missing,
+}
+
+impl Update {
+    /// Whether the record was written.
+    ///
+    /// ```
+    /// use sessions::store::Update;
+    ///
+    /// assert!(Update::Written.is_written());
+    /// assert!(!Update::Stale.is_written() && !Update::Missing.is_written());
+    /// ```
+    #[must_use]
+    pub fn is_written(self) -> bool {
+        self == Self::Written
+    }
 }

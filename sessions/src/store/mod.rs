@@ -53,7 +53,7 @@ mod server;
 
 pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
-pub use backend::Backend;
+pub use backend::{Backend, Update};
 pub use cookie::CookieStore;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
@@ -117,7 +117,7 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// let debug = format!("{loaded:?}");
 /// let len = loaded.payload().len();
 /// assert!(debug.starts_with(&format!("Loaded {{ payload_len: {len}, times: Times {{")));
-/// assert!(debug.ends_with("stale_key: false, id: None }"));
+/// assert!(debug.ends_with("stale_key: false, id: None, version: 0 }"));
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -237,6 +237,42 @@ impl Loaded {
     #[must_use]
     pub fn id(&self) -> Option<&SessionId> {
         self.id.as_ref()
+    }
+
+    /// The version of the record the cookie led to, on a server-side
+    /// store: 1 for a new session, one more after each save. Always 0 for
+    /// a cookie store, which keeps no record.
+    ///
+    /// ```
+    /// use sessions::store::{Store, UnixTime};
+    /// use sessions::{Key, MapSession, MemoryStore, SessionConfig, Sessions};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// let store = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    /// let sessions = Sessions::new(std::sync::Arc::clone(&store));
+    /// let mut cookie = None;
+    /// for n in 1..=3 {
+    ///     let mut req = http::Request::new(());
+    ///     if let Some(value) = &cookie {
+    ///         let header = format!("user={value}").parse().unwrap();
+    ///         req.headers_mut().insert(http::header::COOKIE, header);
+    ///     }
+    ///     sessions.attach(&mut req);
+    ///     MapSession::load(&req, SessionConfig::new("user")).await?.insert("n", &n)?;
+    ///     let mut res = http::Response::new(());
+    ///     sessions::save(&req, &mut res).await?;
+    ///     let line = res.headers()["set-cookie"].to_str().unwrap();
+    ///     let value = line.split(';').next().unwrap().strip_prefix("user=").unwrap();
+    ///     cookie = Some(value.to_owned());
+    ///
+    ///     let loaded = store.load("user", value, UnixTime::now()).await?.unwrap();
+    ///     assert_eq!(loaded.version(), n, "one version per save");
+    /// }
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 }
 

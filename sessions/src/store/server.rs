@@ -1,11 +1,13 @@
 //! `ServerStore`: a [`Backend`] behind the [`Store`] contract.
 
+use std::ops::ControlFlow;
+
 use crate::codec::{Binding, Codec, UnixTime};
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::protocol::Sealed;
-use crate::store::{Backend, BoxFuture, Loaded, Record, Save, SaveOutcome, Saved, Store};
+use crate::store::{Backend, BoxFuture, Loaded, Record, Save, SaveOutcome, Saved, Store, Update};
 
 #[cfg(test)]
 mod tests;
@@ -178,9 +180,19 @@ impl<B: Backend> ServerStore<B> {
         let Some((id, by_primary)) = self.open_id(name, cookie, now) else {
             return Ok(None);
         };
+        let Some(mut loaded) = self.load_record(id, now).await? else {
+            tracing::debug!(cookie = name, "session record missing or expired");
+            return Ok(None);
+        };
+        loaded.stale_key = !by_primary;
+        Ok(Some(loaded))
+    }
+
+    /// The live record under `id`, as a session sealed with the primary
+    /// key.
+    async fn load_record(&self, id: SessionId, now: UnixTime) -> Result<Option<Loaded>> {
         let max = self.max_record_len;
         let Some(record) = self.backend.load(&id, now, max).await? else {
-            tracing::debug!(cookie = name, "session record missing or expired");
             return Ok(None);
         };
         // Checked again here, whatever the backend did: the promises of
@@ -192,10 +204,7 @@ impl<B: Backend> ServerStore<B> {
         if record.is_expired(now) {
             return Ok(None);
         }
-        let mut loaded = Loaded::new(record.payload, record.times);
-        loaded.stale_key = !by_primary;
-        loaded.id = Some(id);
-        Ok(Some(loaded))
+        Ok(Some(loaded(record, id)))
     }
 
     async fn save_record(&self, save: Save<'_>) -> Result<SaveOutcome> {
@@ -206,32 +215,55 @@ impl<B: Backend> ServerStore<B> {
             });
         }
         let record = Record::new(save.payload.to_vec(), save.times);
-        let previous = save.previous.and_then(|loaded| loaded.id.clone());
-        let Some(id) = self.write(&record, previous, save.renew).await? else {
-            return Ok(SaveOutcome::Deleted);
+        let previous = save
+            .previous
+            .and_then(|loaded| Some((loaded.id.clone()?, loaded.version)));
+        let landed = match previous {
+            Some((id, expected)) if !save.renew => self.update(id, expected, record).await?,
+            previous => self.insert(record, previous.map(|(id, _)| id)).await?,
+        };
+        let (id, record) = match landed {
+            ControlFlow::Continue(landed) => landed,
+            ControlFlow::Break(outcome) => return Ok(outcome),
         };
         let value = self
             .codec
             .seal_bytes(&self.binding(save.name), save.times, id.as_bytes())?;
-        let mut loaded = Loaded::new(record.payload, record.times);
-        loaded.id = Some(id);
+        let loaded = loaded(record, id);
         Ok(SaveOutcome::Saved(Saved { value, loaded }))
     }
 
-    /// Writes `record` in place of `previous`, or under a new id; `None`
-    /// when `previous` was deleted meanwhile.
-    async fn write(
-        &self,
-        record: &Record,
-        previous: Option<SessionId>,
-        renew: bool,
-    ) -> Result<Option<SessionId>> {
+    /// Writes `record` as the version after `expected` of `id`. On a
+    /// conflict, the newer record is loaded for the caller to merge into;
+    /// it must be newer than `expected`, or the backend broke its contract
+    /// and the save fails instead of looping.
+    async fn update(&self, id: SessionId, expected: u64, record: Record) -> Result<Landed> {
+        let version = expected
+            .checked_add(1)
+            .ok_or_else(|| Error::Backend("the session's version is at its maximum".into()))?;
+        let record = record.with_version(version);
         let now = record.times.issued_at;
-        if let Some(id) = previous.as_ref().filter(|_| !renew) {
-            let updated = self.backend.update(id, record, now).await?;
-            return Ok(updated.then(|| id.clone()));
-        }
-        let id = self.create(record).await?;
+        let newer = match self.backend.update(&id, expected, &record, now).await? {
+            Update::Written => return Ok(ControlFlow::Continue((id, record))),
+            Update::Missing => return Ok(ControlFlow::Break(SaveOutcome::Deleted)),
+            Update::Stale => self.load_record(id, now).await?,
+        };
+        Ok(ControlFlow::Break(match newer {
+            Some(newer) if newer.version <= expected => {
+                return Err(Error::Backend(
+                    "the backend called an update stale, yet loads no newer version".into(),
+                ));
+            }
+            Some(newer) => SaveOutcome::Conflict(newer),
+            // Deleted between the update and the load.
+            None => SaveOutcome::Deleted,
+        }))
+    }
+
+    /// Writes `record` under a new id; renewing, retires `previous`, and
+    /// writes nothing that lasts when it was deleted meanwhile.
+    async fn insert(&self, record: Record, previous: Option<SessionId>) -> Result<Landed> {
+        let id = self.create(&record).await?;
         // Renewing: the old record must still be ours to retire. If a
         // concurrent destroy (or renew) took it first, this session is
         // over; the new record must not outlive it.
@@ -239,9 +271,9 @@ impl<B: Backend> ServerStore<B> {
             && !self.backend.delete(&old).await?
         {
             self.backend.delete(&id).await?;
-            return Ok(None);
+            return Ok(ControlFlow::Break(SaveOutcome::Deleted));
         }
-        Ok(Some(id))
+        Ok(ControlFlow::Continue((id, record)))
     }
 
     async fn create(&self, record: &Record) -> Result<SessionId> {
@@ -259,6 +291,18 @@ impl<B: Backend> ServerStore<B> {
             "the backend refused every fresh id: create is not insert-if-absent".into(),
         ))
     }
+}
+
+/// Where a save landed, or how it ended without landing.
+type Landed = ControlFlow<SaveOutcome, (SessionId, Record)>;
+
+/// `record`, found or written under `id`, as a session sealed with the
+/// primary key.
+fn loaded(record: Record, id: SessionId) -> Loaded {
+    let mut loaded = Loaded::new(record.payload, record.times);
+    loaded.id = Some(id);
+    loaded.version = record.version;
+    loaded
 }
 
 impl<B: Backend> Sealed for ServerStore<B> {

@@ -11,8 +11,8 @@ use std::time::Duration;
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
-use crate::store::Record;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
+use crate::store::{Record, Update};
 
 use super::safe::{create_new, open_dir, open_lock_file, open_record};
 /// Where the stripe lock files live, inside the session directory.
@@ -27,13 +27,28 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// that created it and has not locked it yet.
 const TEMP_GRACE: Duration = Duration::from_secs(10);
 
-/// Whether a record is written only when absent or only when present.
+/// When a record is written: only when absent, or only over a given
+/// version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum WriteIf {
     /// Insert-if-absent.
     Absent,
-    /// Update-if-present.
-    Present,
+    /// Compare-and-set: only over a live record of this version.
+    Version(u64),
+}
+
+impl WriteIf {
+    /// What a write under this condition does when the live record is at
+    /// version `found` (`None`: no live record). For [`Absent`](Self::Absent)
+    /// a live record of any version is [`Update::Stale`]: not written.
+    fn judge(self, found: Option<u64>) -> Update {
+        match (self, found) {
+            (Self::Absent, None) => Update::Written,
+            (Self::Version(expected), Some(found)) if found == expected => Update::Written,
+            (_, Some(_)) => Update::Stale,
+            (Self::Version(_), None) => Update::Missing,
+        }
+    }
 }
 
 /// An open session directory.
@@ -83,36 +98,38 @@ impl Dir {
         }
         let mut payload = vec![0; len];
         read_exact(&mut file, &mut payload)?;
-        Ok(Some(Record::new(payload, header.times)))
+        Ok(Some(
+            Record::new(payload, header.times).with_version(header.version),
+        ))
     }
 
     /// Writes the encoded record `bytes` under `id` if the condition holds
-    /// (expired counts as absent); returns whether it did.
+    /// (expired counts as absent); returns what it did.
     ///
     /// The temp file is written and synced before the stripe lock is
-    /// taken; under the lock there is only a header read and a rename.
+    /// taken; under the lock there is only a header read (the one that
+    /// finds the live record's version) and a rename.
     pub(super) fn write(
         &self,
         id: &SessionId,
         bytes: &[u8],
         condition: WriteIf,
         now: UnixTime,
-    ) -> Result<bool> {
+    ) -> Result<Update> {
         let target = self.record_path(id)?;
         let temp = TempFile::write(&self.path, bytes)?;
-        let written = {
+        let outcome = {
             let _stripe = self.lock(id)?;
-            let live = is_live(&target, id, now)?;
-            let write = live == (condition == WriteIf::Present);
-            if write {
+            let outcome = condition.judge(live_version(&target, id, now)?);
+            if outcome.is_written() {
                 temp.persist(&target)?;
             }
-            write
+            outcome
         };
-        if written {
+        if outcome.is_written() {
             self.sync()?;
         }
-        Ok(written)
+        Ok(outcome)
     }
 
     /// Removes the record under `id`, if any; whether there was one.
@@ -341,14 +358,15 @@ fn sweep_temp(path: &Path) -> Result<bool> {
     remove_if_exists(path)
 }
 
-/// Whether a valid, unexpired record of `id` is at `path`. No size limit:
-/// the header is enough to judge expiry, and a write replaces the file
-/// whole.
-fn is_live(path: &Path, id: &SessionId, now: UnixTime) -> Result<bool> {
-    match open_record(path)? {
-        Some(mut file) => Ok(now < read_header(&mut file, id)?.times.expires_at),
-        None => Ok(false),
-    }
+/// The version of the valid, unexpired record of `id` at `path`, if there
+/// is one. No size limit: the header is enough to judge expiry and
+/// version, and a write replaces the file whole.
+fn live_version(path: &Path, id: &SessionId, now: UnixTime) -> Result<Option<u64>> {
+    let Some(mut file) = open_record(path)? else {
+        return Ok(None);
+    };
+    let header = read_header(&mut file, id)?;
+    Ok((now < header.times.expires_at).then_some(header.version))
 }
 
 /// Reads and checks the header of an open record file of `id`, and that
@@ -401,6 +419,26 @@ mod tests {
             seen[stripe_of(&SessionId::generate())] = true;
         }
         assert!(seen.iter().all(|&s| s), "every stripe is used");
+    }
+
+    #[test]
+    fn conditions_judge_the_live_version() {
+        use Update::{Missing, Stale, Written};
+        let cases = [
+            (WriteIf::Absent, None, Written),
+            (WriteIf::Absent, Some(1), Stale),
+            (WriteIf::Version(1), Some(1), Written),
+            (WriteIf::Version(1), Some(2), Stale),
+            (WriteIf::Version(2), Some(1), Stale),
+            (WriteIf::Version(1), None, Missing),
+        ];
+        for (condition, found, outcome) in cases {
+            assert_eq!(
+                condition.judge(found),
+                outcome,
+                "{condition:?} over {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, Record, ServerStore};
+use crate::store::{Backend, Record, ServerStore, Update};
 
 mod dir;
 mod safe;
@@ -56,7 +56,9 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// - Create, update, delete and cleanup of one id are serialised by a
 ///   lock that holds across threads and processes: one of 64 lock files
 ///   in `dir/.locks`, chosen by a fixed hash of the id and taken with
-///   `flock`. Loads take no lock.
+///   `flock`. An update compares the version in the live file's header
+///   with the one it expects under that lock, so it is compare-and-set
+///   across processes too. Loads take no lock.
 /// - Temp files whose writer died are swept by [`open`](Self::open) and by
 ///   every cleanup; [`spawn_reaper`](Self::spawn_reaper) runs cleanups
 ///   periodically.
@@ -218,7 +220,7 @@ impl FileBackend {
         record: &Record,
         condition: WriteIf,
         now: UnixTime,
-    ) -> Result<bool> {
+    ) -> Result<Update> {
         let (id, bytes) = (id.clone(), record.encode(id));
         self.run(move |dir| dir.write(&id, &bytes, condition, now))
             .await
@@ -239,7 +241,8 @@ impl Backend for FileBackend {
     }
 
     async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        self.write(id, record, WriteIf::Absent, now).await
+        let outcome = self.write(id, record, WriteIf::Absent, now).await?;
+        Ok(outcome.is_written())
     }
 
     async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
@@ -247,8 +250,17 @@ impl Backend for FileBackend {
         self.run(move |dir| dir.load(&id, now, max_len)).await
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        self.write(id, record, WriteIf::Present, now).await
+    /// Compares the live file's version (from its header) and renames the
+    /// new file over it, both under the id's stripe lock.
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        self.write(id, record, WriteIf::Version(expected), now)
+            .await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {

@@ -11,7 +11,7 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, Record, ServerStore};
+use crate::store::{Backend, Record, ServerStore, Update};
 
 /// How many sessions [`MemoryStore::new`] keeps at most.
 ///
@@ -207,8 +207,15 @@ impl Backend for MemoryBackend {
         }
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        Ok(self.shelf().update(id, record, now))
+    /// Compares and sets under the shelf's lock.
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        Ok(self.shelf().update(id, expected, record, now))
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {

@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use super::slab::{Segment, Slab};
 use crate::codec::UnixTime;
 use crate::id::SessionId;
-use crate::store::Record;
+use crate::store::{Record, Update};
 
 /// Probation keeps at least `1 / PROBATION_SHARE` of the capacity (a
 /// fifth), so that new sessions have room to come back in before they are
@@ -98,17 +98,26 @@ impl Shelf {
         true
     }
 
-    /// Replaces the record under `id` if it is live at `now`; a use, so it
-    /// protects the record.
-    pub(super) fn update(&mut self, id: &SessionId, record: &Record, now: UnixTime) -> bool {
+    /// Replaces the record under `id` if it is live at `now` and at
+    /// version `expected`; a write is a use, so it protects the record.
+    pub(super) fn update(
+        &mut self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Update {
         let Some(slot) = self.live_slot(id, now) else {
-            return false;
+            return Update::Missing;
         };
+        if self.slab.get(slot).record.version != expected {
+            return Update::Stale;
+        }
         let old = std::mem::replace(&mut self.slab.get_mut(slot).record, record.clone());
         self.expiries.remove(&(old.times.expires_at, slot));
         self.expiries.insert((record.times.expires_at, slot));
         self.protect(slot);
-        true
+        Update::Written
     }
 
     /// Removes the record under `id`; whether there was one.
@@ -219,7 +228,10 @@ mod tests {
     fn new_records_evict_unused_ones_oldest_first() {
         let mut shelf = Shelf::new(3);
         let ids = fill(&mut shelf, 3);
-        assert!(shelf.update(&ids[0], &record(1_000, 200), NOW));
+        assert_eq!(
+            shelf.update(&ids[0], 1, &record(1_000, 200), NOW),
+            Update::Written
+        );
         let newer = fill(&mut shelf, 2);
         assert!(shelf.index.contains_key(&ids[0]), "updated: protected");
         assert!(!shelf.index.contains_key(&ids[1]));
@@ -245,10 +257,12 @@ mod tests {
     fn updates_move_the_expiry_and_purge_takes_exactly_the_expired() {
         let mut shelf = Shelf::new(10);
         let ids = fill(&mut shelf, 4);
-        assert!(shelf.update(&ids[0], &record(1_000, 500), NOW));
+        let longer = record(1_000, 500).with_version(2);
+        assert_eq!(shelf.update(&ids[0], 1, &longer, NOW), Update::Written);
         let later = UnixTime::from_secs(1_200);
         assert!(shelf.load(&ids[1], later).is_none(), "expired at later");
-        assert!(!shelf.update(&ids[1], &record(1_200, 500), later));
+        let revived = record(1_200, 500).with_version(2);
+        assert_eq!(shelf.update(&ids[1], 1, &revived, later), Update::Missing);
         assert_eq!(shelf.purge_expired(later), 3);
         assert_eq!(shelf.len(), 1);
         assert_eq!(shelf.expiries.len(), 1);
@@ -256,6 +270,19 @@ mod tests {
         assert!(shelf.delete(&ids[0]));
         assert!(!shelf.delete(&ids[0]));
         assert!(shelf.expiries.is_empty() && shelf.index.is_empty());
+    }
+
+    #[test]
+    fn a_stale_update_changes_nothing() {
+        let mut shelf = Shelf::new(3);
+        let ids = fill(&mut shelf, 3);
+        let newer = record(1_000, 900).with_version(2);
+        assert_eq!(shelf.update(&ids[0], 2, &newer, NOW), Update::Stale);
+        assert_eq!(shelf.load(&ids[0], NOW), Some(&record(1_000, 100)));
+        assert_eq!(shelf.update(&ids[0], 1, &newer, NOW), Update::Written);
+        assert_eq!(shelf.update(&ids[0], 1, &newer, NOW), Update::Stale);
+        assert_eq!(shelf.load(&ids[0], NOW).map(|r| r.version), Some(2));
+        assert_eq!(shelf.expiries.len(), 3);
     }
 
     #[test]

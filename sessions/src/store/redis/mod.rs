@@ -8,7 +8,8 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, Record, ServerStore};
+use crate::store::record::{VERSION_AT, corrupt};
+use crate::store::{Backend, Record, ServerStore, Update};
 
 mod connection;
 mod options;
@@ -21,9 +22,11 @@ pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
 /// Sessions in Redis: many app servers, one session state (feature `redis`).
 ///
 /// One round trip per load (`GETRANGE`, bounded by the record size limit)
-/// and per save (`SET ... NX PXAT` to create, `SET ... XX PXAT` to
-/// update); Redis expires each key with its session, so no cleanup is
-/// needed. Values are records in the one byte format of every store
+/// and per save (`SET ... NX PXAT` to create; to update, a Lua script
+/// that compares the stored record's version and sets the new one in one
+/// atomic step, [`EVAL`](#updates-compare-and-set)); Redis expires each
+/// key with its session, so no cleanup is needed. Values are records in
+/// the one byte format of every store
 /// ([`Record::encode`]), bound to their id: a value copied or renamed to
 /// another key, or over the limit, fails the load ([`Error::Decode`],
 /// [`Error::RecordTooLarge`]) instead of giving someone a session. The
@@ -34,6 +37,26 @@ pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
 /// One server, a Cluster (feature `redis-cluster`) and Sentinel (feature
 /// `redis-sentinel`) take the same [`RedisOptions`]; `rediss://` URLs
 /// connect over TLS (feature `redis-tls`).
+///
+/// # Updates: compare-and-set
+///
+/// An update runs this script with `EVAL` (one key, so a Cluster routes it
+/// to the key's node like any other command), in the round trip of every
+/// write, `WAIT` included when saves are durable:
+///
+/// ```lua
+#[doc = include_str!("update.lua")]
+/// ```
+///
+/// The version bytes are compared as strings: Lua's numbers are doubles,
+/// which would round versions past 2^53. A value whose first 40 bytes are
+/// not those of the new record (not a record of this format, or written
+/// under another id) fails the update with [`Error::Decode`], as a load
+/// of it fails. An update that the client sends again (after a dropped
+/// connection or a failover, within the retries of [`RedisOptions`])
+/// may find its own first attempt applied: the stored value is then
+/// byte for byte the new record, and the answer is `Written` again, not
+/// `Stale`.
 ///
 /// This example needs a Redis server, so it is only compiled (`no_run`):
 ///
@@ -123,6 +146,20 @@ impl RedisStore {
         Ok(Self::from_backend(backend, keys))
     }
 }
+
+/// The update script: `KEYS[1]` the session's key; `ARGV[1]` the new
+/// record, `ARGV[2]` its expiry (ms since the epoch), `ARGV[3]` the
+/// expected version (8 bytes, big endian).
+const UPDATE_SCRIPT: &str = include_str!("update.lua");
+/// The script's replies.
+const WRITTEN: i64 = 1;
+const STALE: i64 = 2;
+const MISSING: i64 = 0;
+const NOT_A_RECORD: i64 = -1;
+const _: () = assert!(
+    VERSION_AT == 40,
+    "update.lua reads the version at bytes 41 to 48 (Lua counts from 1)"
+);
 
 /// The [`Backend`] of [`RedisStore`].
 ///
@@ -365,6 +402,30 @@ impl RedisBackend {
         Ok(Some(record).filter(|r| !r.is_expired(now)))
     }
 
+    /// Runs [`UPDATE_SCRIPT`]: compare-and-set on the version, one round
+    /// trip.
+    async fn compare_and_set(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+    ) -> Result<Update> {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(UPDATE_SCRIPT)
+            .arg(1)
+            .arg(self.key(id))
+            .arg(record.encode(id))
+            .arg(record.times.expires_at.as_secs().saturating_mul(1000))
+            .arg(&expected.to_be_bytes()[..]);
+        match self.write::<i64>(cmd).await? {
+            WRITTEN => Ok(Update::Written),
+            STALE => Ok(Update::Stale),
+            MISSING => Ok(Update::Missing),
+            NOT_A_RECORD => Err(corrupt("not a record of this id and format")),
+            _ => Err(Error::Backend("unknown reply of the update script".into())),
+        }
+    }
+
     async fn del(&self, id: &SessionId) -> Result<bool> {
         let mut cmd = redis::cmd("DEL");
         cmd.arg(self.key(id));
@@ -386,8 +447,17 @@ impl Backend for RedisBackend {
         self.get(id, now, max_len).await
     }
 
-    async fn update(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
-        self.set(id, record, "XX").await
+    /// Compare-and-set in one script ([`RedisStore`]'s docs show it).
+    /// Liveness is Redis's own, as for `create`: a key lives until its
+    /// `PXAT`.
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        _now: UnixTime,
+    ) -> Result<Update> {
+        self.compare_and_set(id, expected, record).await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<bool> {

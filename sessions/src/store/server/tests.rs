@@ -29,20 +29,28 @@ fn store(key: &Key) -> ServerStore<MemoryBackend> {
     ServerStore::from_backend(MemoryBackend::new(100), key.clone())
 }
 
+/// A save of `payload` in place of `previous`.
+fn save<'a>(payload: &'a [u8], previous: Option<&'a Loaded>) -> Save<'a> {
+    Save {
+        name: NAME,
+        payload,
+        times: live(),
+        previous,
+        renew: false,
+    }
+}
+
+/// What `save` saved; panics on any other outcome.
+async fn landed<B: Backend>(store: &ServerStore<B>, save: Save<'_>) -> Saved {
+    match store.save(save).await.expect("the save runs") {
+        SaveOutcome::Saved(saved) => saved,
+        other => panic!("expected a saved session, got {other:?}"),
+    }
+}
+
 /// A new session saved in `store`: its cookie value and id.
 async fn saved(store: &ServerStore<MemoryBackend>) -> (String, SessionId) {
-    let save = Save {
-        name: NAME,
-        payload: &[0xa0],
-        times: live(),
-        previous: None,
-        renew: false,
-    };
-    let saved = store
-        .save(save)
-        .await
-        .unwrap()
-        .expect("a new session saves");
+    let saved = landed(store, save(&[0xa0], None)).await;
     (saved.value, saved.loaded.id.expect("a server-side id"))
 }
 
@@ -134,14 +142,9 @@ fn a_record_over_the_limit_found_by_a_load_is_an_error() {
         let key = Key::generate();
         let store = store(&key).with_max_record_len(10);
         let (cookie, id) = saved(&store).await;
-        let big = Record::new(vec![1; 11], live());
-        assert!(
-            store
-                .backend()
-                .update(&id, &big, UnixTime::now())
-                .await
-                .unwrap()
-        );
+        let big = Record::new(vec![1; 11], live()).with_version(2);
+        let written = store.backend().update(&id, 1, &big, UnixTime::now());
+        assert_eq!(written.await.unwrap(), Update::Written);
         let err = store
             .load(NAME, &cookie, UnixTime::now())
             .await
@@ -166,8 +169,14 @@ impl Backend for Careless {
     async fn load(&self, id: &SessionId, now: UnixTime, _: usize) -> Result<Option<Record>> {
         self.0.load(id, now, usize::MAX).await
     }
-    async fn update(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        self.0.update(id, record, now).await
+    async fn update(
+        &self,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        now: UnixTime,
+    ) -> Result<Update> {
+        self.0.update(id, expected, record, now).await
     }
     async fn delete(&self, id: &SessionId) -> Result<bool> {
         self.0.delete(id).await
@@ -182,25 +191,11 @@ fn the_store_applies_the_limit_when_the_backend_does_not() {
     runtime().block_on(async {
         let store = ServerStore::from_backend(Careless(MemoryBackend::new(10)), Key::generate())
             .with_max_record_len(4);
-        let save = Save {
-            name: NAME,
-            payload: &[1, 2, 3, 4],
-            times: live(),
-            previous: None,
-            renew: false,
-        };
-        let crate::store::SaveOutcome::Saved(saved) = store.save(save).await.unwrap() else {
-            panic!("saves")
-        };
+        let saved = landed(&store, save(&[1, 2, 3, 4], None)).await;
         let id = saved.loaded.id.clone().expect("an id");
-        let big = Record::new(vec![1; 5], live());
-        assert!(
-            store
-                .backend()
-                .update(&id, &big, UnixTime::now())
-                .await
-                .unwrap()
-        );
+        let big = Record::new(vec![1; 5], live()).with_version(2);
+        let written = store.backend().update(&id, 1, &big, UnixTime::now());
+        assert_eq!(written.await.unwrap(), Update::Written);
         let err = store
             .load(NAME, &saved.value, UnixTime::now())
             .await
