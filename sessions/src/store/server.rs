@@ -11,6 +11,8 @@ use crate::store::{Backend, BoxFuture, Loaded, Record, Save, SaveOutcome, Saved,
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod versions;
 
 /// Default limit on one encoded session kept on a server.
 ///
