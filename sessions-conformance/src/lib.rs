@@ -28,17 +28,22 @@
 //!
 //! - the backend alone: insert-if-absent `create` (also under 32 concurrent
 //!   creators), exact `load` honouring `now`, `expires_at` and the size
-//!   limit it is given, update-if-present `update` (never on a missing,
-//!   deleted or expired record), idempotent `delete`, `cleanup_expired`
-//!   sparing live records, whole records under 32 concurrent updates, no
-//!   resurrection by updates racing a delete;
+//!   limit it is given, compare-and-set `update` (`Written` only over the
+//!   live record's version, `Stale` over another version, `Missing` on a
+//!   missing, deleted or expired record, never writing unless `Written`),
+//!   versions that are stored as given and only go up, exactly one
+//!   winner among 32 concurrent updates over one version, idempotent
+//!   `delete`, `cleanup_expired` sparing live records, whole records under
+//!   32 concurrent updates, no resurrection by updates racing a delete;
 //! - the store, through the session registry as a browser sees it and
 //!   through [`Store::load`](sessions::store::Store::load) and
 //!   [`Store::delete`](sessions::store::Store::delete): save then load,
 //!   update in place, no write for an untouched session, destroy, renew
 //!   (new id, old cookie dead, `created_at` kept), a missing or expired
 //!   record giving a new session under a new id, idle and absolute
-//!   timeouts, the record size limit on save and on load;
+//!   timeouts, the record size limit on save and on load, one more
+//!   version ([`Loaded::version`](sessions::store::Loaded::version)) per
+//!   save;
 //! - hostile input: malformed ids, bogus and tampered cookies, client-chosen
 //!   ids, cookies issued for another cookie name, by a store of another
 //!   kind or with another key over the same backend (so the id they carry
@@ -68,6 +73,8 @@ mod hostile;
 mod race;
 #[allow(clippy::missing_panics_doc)]
 mod store;
+#[allow(clippy::missing_panics_doc)]
+mod versions;
 
 pub use guarded::Guarded;
 
@@ -80,6 +87,7 @@ pub mod cases {
     pub use super::hostile::*;
     pub use super::race::*;
     pub use super::store::*;
+    pub use super::versions::*;
 }
 
 /// What the expansion of [`store_tests!`] names, so that a crate using it
@@ -162,6 +170,8 @@ macro_rules! store_tests {
                     backend_update_replaces_live_record,
                     backend_update_on_missing_id_writes_nothing,
                     backend_update_on_expired_record_writes_nothing,
+                    backend_update_with_stale_version_writes_nothing,
+                    backend_versions_only_go_up,
                     backend_delete_is_idempotent,
                     backend_cleanup_keeps_live_records,
                     store_save_then_load,
@@ -177,6 +187,7 @@ macro_rules! store_tests {
                     store_absolute_timeout,
                     store_record_size_limit,
                     store_record_over_the_limit_does_not_load,
+                    store_versions_increase_with_each_save,
                     session_id_parse_rejects_malformed_text,
                     store_rejects_bogus_cookies,
                     store_never_adopts_a_client_value,
@@ -191,6 +202,7 @@ macro_rules! store_tests {
                 threaded: [
                     backend_concurrent_creates_have_one_winner,
                     backend_concurrent_updates_leave_one_whole_record,
+                    backend_concurrent_updates_have_one_winner,
                     backend_update_racing_delete_never_resurrects,
                     store_concurrent_saves_leave_one_whole_record,
                 ],

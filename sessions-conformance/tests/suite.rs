@@ -20,6 +20,11 @@ enum Flaw {
     LoadIgnoresLimit,
     /// `update` writes when there is no live record.
     UpdateInserts,
+    /// `update` writes over any live record, whatever its version: last
+    /// write wins.
+    UpdateIgnoresVersion,
+    /// `load` reports every record as version 1.
+    LoadForgetsVersion,
 }
 
 /// A memory backend with one flaw.
@@ -42,7 +47,11 @@ impl Backend for Broken {
             Flaw::LoadIgnoresLimit => usize::MAX,
             _ => max_len,
         };
-        self.0.load(id, now, max_len).await
+        let record = self.0.load(id, now, max_len).await?;
+        Ok(match self.1 {
+            Flaw::LoadForgetsVersion => record.map(|record| record.with_version(1)),
+            _ => record,
+        })
     }
 
     async fn update(
@@ -57,6 +66,9 @@ impl Backend for Broken {
             (Flaw::UpdateInserts, None) => {
                 self.0.create(id, record, now).await?;
                 Ok(Update::Written)
+            }
+            (Flaw::UpdateIgnoresVersion, Some(live)) => {
+                self.0.update(id, live.version, record, now).await
             }
             _ => self.0.update(id, expected, record, now).await,
         }
@@ -96,4 +108,32 @@ async fn a_load_that_ignores_the_limit_is_caught() {
 async fn an_update_that_inserts_is_caught() {
     let (key, store) = broken(Flaw::UpdateInserts);
     cases::backend_update_on_missing_id_writes_nothing(key, store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "an update over an old version must return Stale")]
+async fn an_update_that_ignores_the_version_is_caught() {
+    let (key, store) = broken(Flaw::UpdateIgnoresVersion);
+    cases::backend_update_with_stale_version_writes_nothing(key, store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[should_panic(expected = "update must be compare-and-set: exactly one winner per version")]
+async fn concurrent_updates_that_ignore_the_version_are_caught() {
+    let (key, store) = broken(Flaw::UpdateIgnoresVersion);
+    cases::backend_concurrent_updates_have_one_winner(key, store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "load returns the version update stored")]
+async fn a_load_that_forgets_the_version_is_caught() {
+    let (key, store) = broken(Flaw::LoadForgetsVersion);
+    cases::backend_versions_only_go_up(key, store).await;
+}
+
+#[tokio::test]
+#[should_panic(expected = "each save writes the next version")]
+async fn a_store_over_a_load_that_forgets_the_version_is_caught() {
+    let (key, store) = broken(Flaw::LoadForgetsVersion);
+    cases::store_versions_increase_with_each_save(key, store).await;
 }
