@@ -89,8 +89,9 @@ async fn index(user: UserSession, visitor: MapSession) -> Html<String> {
     visitor
         .insert("visits", &visits)
         .expect("a u64 always encodes");
-    let mut notices = user.take_notices();
-    notices.extend(visitor.flashes::<String>().unwrap_or_default());
+    // A flash that cannot be taken (the store is down) is shown next time.
+    let mut notices = user.take_notices().await.unwrap_or_default();
+    notices.extend(visitor.flashes::<String>().await.unwrap_or_default());
 
     let notices = notices
         .iter()

@@ -13,7 +13,8 @@ use crate::ctxt::Ctxt;
 use crate::name;
 
 const CONTAINER_KEYS: &str = "`name`, `max_age`, `idle_timeout`, `absolute_timeout`, \
-     `persistent`, `path`, `domain`, `secure`, `http_only`, `same_site`, `partitioned`, `store`";
+     `persistent`, `path`, `domain`, `secure`, `http_only`, `same_site`, `partitioned`, `store`, \
+     `on_conflict`";
 const FIELD_KEYS: &str = "`flash`, `skip` or `readonly`";
 
 /// One attribute value and the span of the literal it came from, which later rules point
@@ -57,6 +58,13 @@ pub(crate) enum SameSite {
     None,
 }
 
+/// `on_conflict = "..."`: what a save does when a concurrent one changed the same field.
+#[derive(Clone, Copy)]
+pub(crate) enum OnConflict {
+    LastWriteWins,
+    Error,
+}
+
 /// The container attributes, each `None` when the user did not write it: defaults live
 /// in the runtime, so the generated `CONFIG` only calls the builders the user asked for.
 pub(crate) struct Container {
@@ -72,6 +80,7 @@ pub(crate) struct Container {
     pub(crate) same_site: Attr<SameSite>,
     pub(crate) partitioned: Attr<bool>,
     pub(crate) store: Attr<String>,
+    pub(crate) on_conflict: Attr<OnConflict>,
 }
 
 impl Container {
@@ -89,6 +98,7 @@ impl Container {
             same_site: Attr::none("same_site"),
             partitioned: Attr::none("partitioned"),
             store: Attr::none("store"),
+            on_conflict: Attr::none("on_conflict"),
         };
         for attr in session_attrs(attrs) {
             let parsed = attr.parse_nested_meta(|meta| container.parse_key(cx, &meta));
@@ -124,6 +134,7 @@ impl Container {
             }
             "partitioned" => parse_bool(cx, meta, &mut self.partitioned),
             "store" => parse_string(cx, meta, &mut self.store, check_store),
+            "on_conflict" => parse_on_conflict(cx, meta, &mut self.on_conflict),
             "flash" | "skip" | "readonly" => {
                 let msg = format!("`{key}` is a field attribute, put it on a field");
                 unknown_key(cx, meta, &msg)
@@ -333,6 +344,29 @@ fn parse_same_site(
         None => cx.error_spanned_by(
             &expr,
             "expected \"lax\", \"strict\" or \"none\" for `same_site`",
+        ),
+    }
+    Ok(())
+}
+
+fn parse_on_conflict(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    attr: &mut Attr<OnConflict>,
+) -> syn::Result<()> {
+    let Some(expr) = value_of(cx, meta, "\"error\"")? else {
+        return Ok(());
+    };
+    let value = lit_str(&expr).and_then(|lit| match lit.value().as_str() {
+        "error" => Some(OnConflict::Error),
+        "last_write_wins" => Some(OnConflict::LastWriteWins),
+        _ => None,
+    });
+    match value {
+        Some(value) => attr.set(cx, meta, expr.span(), value),
+        None => cx.error_spanned_by(
+            &expr,
+            "expected \"error\" or \"last_write_wins\" for `on_conflict`",
         ),
     }
     Ok(())

@@ -18,8 +18,8 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{DeriveInput, Generics};
 
-use crate::ast::{Accessor, Input, Role};
-use crate::attr::SameSite;
+use crate::ast::{Accessor, Field, Input, Kind, Role};
+use crate::attr::{OnConflict, SameSite};
 use crate::ctxt::Ctxt;
 use crate::{fallback, valid};
 
@@ -142,6 +142,10 @@ fn config(input: &Input) -> TokenStream {
         |value: Option<&u64>| value.map(|secs| quote!(::core::time::Duration::from_secs(#secs)));
     let literal = |value: Option<&String>| value.map(|value| quote!(#value));
     let boolean = |value: Option<&bool>| value.map(|value| quote!(#value));
+    let on_conflict = attrs.on_conflict.get().map(|value| match value {
+        OnConflict::LastWriteWins => quote!(::sessions::OnConflict::LastWriteWins),
+        OnConflict::Error => quote!(::sessions::OnConflict::Error),
+    });
     let same_site = attrs.same_site.get().map(|value| match value {
         SameSite::Strict => quote!(::sessions::SameSite::Strict),
         SameSite::Lax => quote!(::sessions::SameSite::Lax),
@@ -162,6 +166,7 @@ fn config(input: &Input) -> TokenStream {
         (quote!(with_same_site), same_site),
         (quote!(with_partitioned), boolean(attrs.partitioned.get())),
         (quote!(with_store), literal(attrs.store.get())),
+        (quote!(with_on_conflict), on_conflict),
     ];
     let calls = calls
         .into_iter()
@@ -172,13 +177,22 @@ fn config(input: &Input) -> TokenStream {
 /// `impl SessionData for User`, with the builder `calls` after `SessionConfig::new(name)`.
 pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
     let Input {
-        ident, cookie_name, ..
+        ident,
+        cookie_name,
+        fields,
+        ..
     } = input;
+    // Serde's names for the fields, as they are merged on the wire.
+    let flashes = fields
+        .iter()
+        .filter(|field| matches!(field.kind, Kind::FlashVec(_) | Kind::FlashOption(_)))
+        .map(Field::unraw);
     quote! {
         #[automatically_derived]
         impl ::sessions::SessionData for #ident {
             const CONFIG: ::sessions::SessionConfig =
                 ::sessions::SessionConfig::new(#cookie_name) #calls;
+            const FLASH_FIELDS: &'static [&'static str] = &[#(#flashes),*];
         }
     }
 }
@@ -369,12 +383,17 @@ fn doc_and_signature(accessor: &Accessor) -> (TokenStream, TokenStream) {
         }
         Role::Take => {
             let doc = format!(
-                "Returns the `{wire}` flash and leaves it empty; the session is marked \
-                 changed only when there was something to take."
+                "Returns the `{wire}` flash and leaves it empty. On a server-side store the \
+                 take is saved before it returns, so when two requests take the flash at \
+                 once each message goes to one of them; with nothing to take it costs \
+                 nothing."
             );
             let must_use =
                 format!("`{name}` empties the flash: what it returns is lost unless used");
-            let signature = quote!(#[must_use = #must_use] #vis fn #name(&self) -> #ty);
+            let signature = quote!(
+                #[must_use = #must_use]
+                #vis async fn #name(&self) -> ::sessions::Result<#ty>
+            );
             (quote!(#[doc = #doc]), signature)
         }
     }
@@ -411,7 +430,7 @@ fn accessor_body(role: &Role, ident: &syn::Ident, ty: &syn::Type) -> TokenStream
         Role::Take => {
             let field = quote_spanned!(span=> &mut __sessions_data.#ident);
             let take = quote_spanned!(span=> ::sessions::__private::take_flash);
-            quote!(#take(&self.0, |__sessions_data| #field))
+            quote!(#take(&self.0, |__sessions_data| #field).await)
         }
     }
 }

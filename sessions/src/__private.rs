@@ -35,11 +35,11 @@ where
 }
 
 /// `take_x` of a flash field.
-pub fn take_flash<T: SessionData, F: Flash>(
+pub async fn take_flash<T: SessionData, F: Flash>(
     handle: &Handle<T>,
-    field: impl FnOnce(&mut T) -> &mut F,
-) -> F {
-    handle.take_flash(field)
+    field: fn(&mut T) -> &mut F,
+) -> crate::Result<F> {
+    handle.take_flash(field).await
 }
 
 #[cfg(feature = "axum")]

@@ -201,6 +201,44 @@ pub enum Error {
         problem: &'static str,
     },
 
+    /// Another request saved this session since this one loaded it, and
+    /// both changed `field`; the session asked for an error
+    /// ([`OnConflict::Error`](crate::OnConflict::Error)) rather than the
+    /// later save winning. Nothing was written.
+    ///
+    /// ```
+    /// use sessions::Error;
+    /// let err = Error::Conflict { session: "cart", field: "items".to_owned() };
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "session `cart`: field `items` was changed by a concurrent request"
+    /// );
+    /// ```
+    #[error("session `{session}`: field `{field}` was changed by a concurrent request")]
+    Conflict {
+        /// The session's cookie name.
+        session: &'static str,
+        /// The field both requests changed (for a `MapSession`, the key).
+        field: String,
+    },
+
+    /// A save met a newer version of its session on every one of its
+    /// attempts: other requests kept saving it meanwhile. Nothing of this
+    /// request was written.
+    ///
+    /// ```
+    /// use sessions::Error;
+    /// let err = Error::Contended { session: "cart", attempts: 16 };
+    /// assert_eq!(err.to_string(), "session `cart` was saved by other requests 16 times in a row");
+    /// ```
+    #[error("session `{session}` was saved by other requests {attempts} times in a row")]
+    Contended {
+        /// The session's cookie name.
+        session: &'static str,
+        /// How many times the save tried.
+        attempts: u32,
+    },
+
     /// A file-system operation of a store failed.
     #[error("session store I/O failed")]
     Io(#[from] std::io::Error),

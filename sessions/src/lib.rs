@@ -62,6 +62,7 @@ mod id;
 mod key;
 mod layer;
 mod map;
+mod merge;
 mod options;
 mod registry;
 mod state;
@@ -83,7 +84,7 @@ pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};
 pub use map::MapSession;
 pub use options::{
-    ConfigError, DEFAULT_MAX_AGE, MAX_MAX_AGE, MAX_TIMEOUT, SameSite, SessionConfig,
+    ConfigError, DEFAULT_MAX_AGE, MAX_MAX_AGE, MAX_TIMEOUT, OnConflict, SameSite, SessionConfig,
 };
 pub use registry::{DEFAULT_MAP_CONFIG, Sessions, save};
 pub use sessions_derive::Session;

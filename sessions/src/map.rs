@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::handle::{Handle, load_with_config};
+use crate::handle::{Fields, Handle, load_with_config};
 use crate::options::SessionConfig;
 
 /// The data of a [`MapSession`].
@@ -19,6 +19,13 @@ struct Map {
     values: BTreeMap<String, Value>,
     flashes: Vec<Value>,
 }
+
+/// Two requests that save one `MapSession` at once merge key by key, and
+/// their flashes item by item.
+const MAP_FIELDS: Fields = Fields {
+    flash: &["flashes"],
+    keyed: &["values"],
+};
 
 /// An untyped session: string keys to any serde value, plus flashes.
 ///
@@ -38,8 +45,8 @@ struct Map {
 /// prefs.insert("lang", &"en")?;
 /// prefs.add_flash(&"saved")?;
 /// assert_eq!(prefs.get::<String>("lang")?, Some("en".to_owned()));
-/// assert_eq!(prefs.flashes::<String>()?, ["saved"]);
-/// assert!(prefs.flashes::<String>()?.is_empty()); // read once
+/// assert_eq!(prefs.flashes::<String>().await?, ["saved"]);
+/// assert!(prefs.flashes::<String>().await?.is_empty()); // read once
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone)]
@@ -71,7 +78,7 @@ impl MapSession {
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<B> {
         let load = config
             .check()
-            .map(|()| load_with_config::<Map>(req.extensions(), req.headers(), config));
+            .map(|()| load_with_config::<Map>(req.extensions(), req.headers(), config, MAP_FIELDS));
         async move { load?.await.map(Self) }
     }
 
@@ -95,7 +102,7 @@ impl MapSession {
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<> {
         let load = config
             .check()
-            .map(|()| load_with_config::<Map>(&parts.extensions, &parts.headers, config));
+            .map(|()| load_with_config::<Map>(&parts.extensions, &parts.headers, config, MAP_FIELDS));
         async move { load?.await.map(Self) }
     }
 
@@ -197,7 +204,7 @@ impl MapSession {
     /// let session = MapSession::load(&req, SessionConfig::new("session")).await?;
     /// session.add_flash("Saved")?;
     /// session.add_flash("Signed in")?;
-    /// assert_eq!(session.flashes::<String>()?, ["Saved", "Signed in"]); // in order
+    /// assert_eq!(session.flashes::<String>().await?, ["Saved", "Signed in"]); // in order
     /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     pub fn add_flash<T: Serialize + ?Sized>(&self, value: &T) -> Result<()> {
@@ -216,12 +223,12 @@ impl MapSession {
     /// # sessions.attach(&mut req);
     /// let session = MapSession::load(&req, SessionConfig::new("session")).await?;
     /// session.add_flash(&(404, "Not found"))?;
-    /// assert_eq!(session.flashes::<(u16, String)>()?, [(404, "Not found".to_owned())]);
-    /// assert!(session.flashes::<(u16, String)>()?.is_empty()); // read once
+    /// assert_eq!(session.flashes::<(u16, String)>().await?, [(404, "Not found".to_owned())]);
+    /// assert!(session.flashes::<(u16, String)>().await?.is_empty()); // read once
     /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
-    pub fn flashes<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
-        let taken = self.0.take_flash(|map| &mut map.flashes);
+    pub async fn flashes<T: DeserializeOwned>(&self) -> Result<Vec<T>> {
+        let taken = self.0.take_flash(|map| &mut map.flashes).await?;
         taken
             .iter()
             .map(|v| v.deserialized().map_err(|e| Error::Decode(Box::new(e))))

@@ -8,11 +8,12 @@ use serde::de::DeserializeOwned;
 use crate::codec::{self, Times, UnixTime};
 use crate::error::{Error, Result};
 use crate::options::SessionConfig;
-use crate::store::{Loaded, Save, Store};
+use crate::merge::{self, MergeSpec};
+use crate::store::{Loaded, Save, SaveOutcome, Store};
 
 /// Largest encoded session the registry decodes: far above any cookie, and
 /// a bound on what a corrupt server-side record can make us allocate.
-const MAX_PAYLOAD_LEN: usize = 1 << 20;
+pub(crate) const MAX_PAYLOAD_LEN: usize = 1 << 20;
 
 /// What the encoder of a new session's payload starts with.
 const INITIAL_PAYLOAD_CAPACITY: usize = 256;
@@ -38,12 +39,15 @@ pub(crate) struct State<T> {
     /// A cookie of this name came in, live or not: destroying must remove it.
     cookie_seen: bool,
     /// Bumped on every change, so a save that raced a change stays dirty.
-    generation: u64,
+    pub(crate) generation: u64,
+    /// A cookie an early save (a flash taken) set, for the final save to
+    /// send when it has nothing else to write.
+    pending: Option<CookieUpdate>,
 }
 
 /// The stored form: the persistence flag, then the user's data. A tuple is
 /// a two-element CBOR array, so the data decodes straight into `T`.
-type Stored<T> = (bool, T);
+pub(crate) type Stored<T> = (bool, T);
 
 impl<T: Default + Serialize + DeserializeOwned> State<T> {
     /// Opens the first candidate cookie that leads to a live session.
@@ -79,6 +83,7 @@ impl<T: Default + Serialize + DeserializeOwned> State<T> {
             default_persistent: config.is_persistent(),
             cookie_seen: false,
             generation: 0,
+            pending: None,
         }
     }
 
@@ -164,8 +169,53 @@ impl<T> State<T> {
         value
     }
 
+    /// Takes the data a merged save wrote, unless the session changed again
+    /// in this request meanwhile.
+    pub(crate) fn adopt(&mut self, generation: u64, (persistent, data): Stored<T>) {
+        if self.generation == generation {
+            self.data = data;
+            self.persistent = persistent;
+        }
+    }
+
+    /// Whether the session lives in a record that a save could have changed
+    /// meanwhile: loaded from a server-side store, not ended in this request.
+    pub(crate) fn is_versioned(&self) -> bool {
+        !self.destroyed && self.loaded.as_ref().is_some_and(|l| l.id.is_some())
+    }
+
+    /// Takes the data another request saved meanwhile, in place of this
+    /// request's (which an early save had already written).
+    pub(crate) fn reload(&mut self, newer: Loaded, (persistent, data): Stored<T>) {
+        self.data = data;
+        self.persistent = persistent;
+        self.loaded = Some(newer);
+    }
+
+    /// Records an early save (a flash taken) that wrote the whole session
+    /// as it is: clean again, with `update` for the final save to send.
+    pub(crate) fn committed(&mut self, generation: u64, loaded: Loaded, update: CookieUpdate) {
+        if self.generation == generation {
+            self.dirty = false;
+            self.refresh = false;
+        }
+        self.loaded = Some(loaded);
+        self.pending = Some(update);
+    }
+
+    /// Keeps the cookie of an early save for the final one to send.
+    pub(crate) fn keep_pending(&mut self, update: CookieUpdate) {
+        self.pending = Some(update);
+    }
+
+    /// The cookie an early save set, once.
+    pub(crate) fn take_pending(&mut self) -> Option<CookieUpdate> {
+        self.pending.take()
+    }
+
     /// Records a finished save of the change numbered `generation`.
     pub(crate) fn saved(&mut self, generation: u64, loaded: Option<Loaded>) {
+        self.pending = None;
         if self.generation == generation {
             self.dirty = false;
             self.refresh = false;
@@ -295,6 +345,13 @@ pub(crate) struct SessionCookie {
     pub(crate) update: CookieUpdate,
 }
 
+/// How running a plan ended.
+pub(crate) enum Ran {
+    Done(Done),
+    /// Another request saved the session first: this is its version.
+    Conflict(Loaded),
+}
+
 /// What a finished save leaves behind.
 pub(crate) struct Done {
     pub(crate) update: CookieUpdate,
@@ -303,7 +360,34 @@ pub(crate) struct Done {
 }
 
 impl Plan {
-    pub(crate) async fn run(&self, store: &dyn Store, config: &SessionConfig) -> Result<Done> {
+    /// Makes this plan save what this request changed on top of `newer`,
+    /// the version another request saved meanwhile; returns the merged
+    /// stored form, which the session adopts once it is saved.
+    pub(crate) fn rebase(
+        &mut self,
+        newer: Loaded,
+        spec: &MergeSpec,
+        config: &SessionConfig,
+    ) -> Result<Vec<u8>> {
+        let Action::Write {
+            payload, times, now, ..
+        } = &mut self.action
+        else {
+            // Only an update in place can meet a newer version.
+            return Err(Error::Contended {
+                session: config.name(),
+                attempts: 1,
+            });
+        };
+        let original = self.previous.as_ref().map_or(&[][..], |p| &p.payload);
+        let merged = merge::rebase(original, payload, &newer.payload, spec)?;
+        *times = newer.times.reissued(*now, config.max_age());
+        payload.clone_from(&merged);
+        self.previous = Some(newer);
+        Ok(merged)
+    }
+
+    pub(crate) async fn run(&self, store: &dyn Store, config: &SessionConfig) -> Result<Ran> {
         let removed = Done {
             update: CookieUpdate::Remove,
             loaded: None,
@@ -313,7 +397,7 @@ impl Plan {
                 if let Some(previous) = &self.previous {
                     store.delete(config.name(), previous).await?;
                 }
-                Ok(removed)
+                Ok(Ran::Done(removed))
             }
             Action::Write {
                 payload,
@@ -330,19 +414,17 @@ impl Plan {
                     renew: *renew,
                 };
                 Ok(match store.save(save).await? {
-                    crate::store::SaveOutcome::Saved(saved) => Done {
+                    SaveOutcome::Saved(saved) => Ran::Done(Done {
                         update: CookieUpdate::Set {
                             value: saved.value,
                             persistent: *persistent,
                             now: *now,
                         },
                         loaded: Some(saved.loaded),
-                    },
+                    }),
                     // Deleted by a concurrent request: follow suit.
-                    crate::store::SaveOutcome::Deleted => removed,
-                    crate::store::SaveOutcome::Conflict(_) => {
-                        return Err(crate::Error::Backend("conflict: merge not built yet".into()));
-                    }
+                    SaveOutcome::Deleted => Ran::Done(removed),
+                    SaveOutcome::Conflict(newer) => Ran::Conflict(newer),
                 })
             }
         }

@@ -24,7 +24,7 @@ struct Cart {
 }
 
 async fn whoami(user: UserSession) -> String {
-    let notices = user.take_notices().join(",");
+    let notices = user.take_notices().await.unwrap_or_default().join(",");
     format!("{}|{notices}", user.name().unwrap_or_default())
 }
 

@@ -100,10 +100,10 @@ async fn values_and_flashes_survive_a_round_trip() {
     assert_eq!(user.r#type(), 3);
     assert_eq!(user.created(), 0);
     assert_eq!(user.with(|u| u.cache.clone()), [1]);
-    assert_eq!(user.take_notices(), ["saved", "welcome"]);
-    assert_eq!(user.take_notices(), Vec::<String>::new());
-    assert_eq!(user.take_error().as_deref(), Some("oops"));
-    assert_eq!(user.take_error(), None);
+    assert_eq!(user.take_notices().await.unwrap(), ["saved", "welcome"]);
+    assert_eq!(user.take_notices().await.unwrap(), Vec::<String>::new());
+    assert_eq!(user.take_error().await.unwrap().as_deref(), Some("oops"));
+    assert_eq!(user.take_error().await.unwrap(), None);
     let lines = second.finish().await;
     assert_eq!(
         lines.len(),
@@ -114,7 +114,7 @@ async fn values_and_flashes_survive_a_round_trip() {
     let third = Exchange::new(&sessions, Some(cookie_pair(&lines[0])));
     let user = UserSession::load(&third.req).await.unwrap();
     assert_eq!(
-        user.take_notices(),
+        user.take_notices().await.unwrap(),
         Vec::<String>::new(),
         "flashes are read once"
     );
@@ -134,8 +134,8 @@ async fn reads_and_empty_takes_leave_the_session_clean() {
     let second = Exchange::new(&sessions, Some(cookie_pair(&lines[0])));
     let user = UserSession::load(&second.req).await.unwrap();
     let _ = (user.theme(), user.user_id(), user.created(), user.r#type());
-    assert!(user.take_notices().is_empty());
-    assert!(user.take_error().is_none());
+    assert!(user.take_notices().await.unwrap().is_empty());
+    assert!(user.take_error().await.unwrap().is_none());
     assert_eq!(second.finish().await, Vec::<String>::new());
 }
 

@@ -132,8 +132,8 @@ async fn home(req: &Request<Incoming>) -> sessions::Result<Response<Body>> {
         ),
         format!("theme: {}", prefs.theme().as_deref().unwrap_or("light")),
     ];
-    lines.extend(user.take_notices().iter().map(|n| format!("notice: {n}")));
-    lines.extend(prefs.take_farewell().map(|f| format!("farewell: {f}")));
+    lines.extend(user.take_notices().await?.iter().map(|n| format!("notice: {n}")));
+    lines.extend(prefs.take_farewell().await?.map(|f| format!("farewell: {f}")));
     let page = lines.join("\n") + "\n";
     Ok(text(StatusCode::OK, page))
 }
@@ -195,7 +195,7 @@ async fn map_show(req: &Request<Incoming>) -> sessions::Result<Response<Body>> {
     let notes = MapSession::load(req, NOTES).await?;
     let lang = notes.get::<String>("lang")?.unwrap_or_default();
     let saves = notes.get::<u32>("saves")?.unwrap_or_default();
-    let flashes = notes.flashes::<String>()?.join(", ");
+    let flashes = notes.flashes::<String>().await?.join(", ");
     let new = notes.is_new();
     Ok(text(
         StatusCode::OK,

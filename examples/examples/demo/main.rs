@@ -188,8 +188,8 @@ async fn route(req: Request<Incoming>) -> Result<Response<Body>, Failure> {
 async fn home(req: &Request<Incoming>) -> Result<Response<Body>, Failure> {
     let user = UserSession::load(req).await?;
     let prefs = PrefsSession::load(req).await?;
-    let mut notices = user.take_notices();
-    notices.extend(prefs.take_notices());
+    let mut notices = user.take_notices().await?;
+    notices.extend(prefs.take_notices().await?);
     let page = Page {
         username: user.username(),
         remembered: user.is_persistent(),

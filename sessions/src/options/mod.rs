@@ -31,6 +31,30 @@ pub enum SameSite {
 /// ```
 pub const DEFAULT_MAX_AGE: Duration = Duration::from_hours(24 * 30);
 
+/// What a save does when another request saved the same session since
+/// this one loaded it, and both changed the same field (server-side stores
+/// only: a cookie is always the last response's).
+///
+/// Fields that only one of the two requests changed always merge; this is
+/// only about a field both changed.
+///
+/// ```
+/// use sessions::{OnConflict, SessionConfig};
+///
+/// assert_eq!(SessionConfig::new("cart").on_conflict(), OnConflict::LastWriteWins);
+/// let strict = SessionConfig::new("cart").with_on_conflict(OnConflict::Error);
+/// assert_eq!(strict.on_conflict(), OnConflict::Error);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OnConflict {
+    /// The later save wins that field.
+    #[default]
+    LastWriteWins,
+    /// The later save fails with [`Error::Conflict`](crate::Error::Conflict),
+    /// and writes nothing.
+    Error,
+}
+
 /// Everything `#[session(...)]` sets, as a `const` builder.
 ///
 /// The derive writes one of these for every session type; code that
@@ -62,6 +86,7 @@ pub struct SessionConfig {
     same_site: SameSite,
     partitioned: bool,
     store: Option<&'static str>,
+    on_conflict: OnConflict,
 }
 
 macro_rules! getters {
@@ -101,6 +126,7 @@ impl SessionConfig {
             same_site: SameSite::Lax,
             partitioned: false,
             store: None,
+            on_conflict: OnConflict::LastWriteWins,
         }
     }
 
@@ -237,6 +263,20 @@ impl SessionConfig {
         self
     }
 
+    /// Sets what a save does when a concurrent request changed the same
+    /// field (see [`OnConflict`]).
+    ///
+    /// ```
+    /// use sessions::{OnConflict, SessionConfig};
+    /// const CART: SessionConfig = SessionConfig::new("cart").with_on_conflict(OnConflict::Error);
+    /// assert_eq!(CART.on_conflict(), OnConflict::Error);
+    /// ```
+    #[must_use]
+    pub const fn with_on_conflict(mut self, on_conflict: OnConflict) -> Self {
+        self.on_conflict = on_conflict;
+        self
+    }
+
     /// Checks every rule a session cookie must keep; see [`ConfigError`].
     /// Typed sessions are checked when they compile: a
     /// [`SessionData::CONFIG`](crate::SessionData::CONFIG) that breaks a
@@ -368,5 +408,7 @@ impl SessionConfig {
         /// assert_eq!(sessions::SessionConfig::new("a").store(), None);
         /// ```
         store: Option<&'static str> => store;
+        /// What a save does when a concurrent request changed the same field.
+        on_conflict: OnConflict => on_conflict;
     }
 }

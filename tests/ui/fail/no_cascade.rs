@@ -20,9 +20,9 @@ pub async fn handler(user: UserSession) -> sessions::Result<()> {
     let _: Option<u64> = user.user_id();
     let _: u64 = user.created();
     user.push_notices("hi".to_owned());
-    let _: Vec<String> = user.take_notices();
+    let _: Vec<String> = user.take_notices().await?;
     user.set_error("oops".to_owned());
-    let _: Option<String> = user.take_error();
+    let _: Option<String> = user.take_error().await?;
     let _: User = user.get();
     user.renew();
     let _ = format!("{user:?}");

@@ -18,7 +18,7 @@ async fn handler(user: UserSession) -> sessions::Result<()> {
     }
     user.set_theme("dark".to_owned());
     user.push_notices("Preferences saved".to_owned());
-    let shown: Vec<String> = user.take_notices();
+    let shown: Vec<String> = user.take_notices().await?;
     drop(shown);
     // Through `Deref<Target = Handle<User>>`.
     let _data: User = user.get();

@@ -14,16 +14,17 @@ struct Messages {
     redirect: core::option::Option<(String, u16)>,
 }
 
-fn use_it(m: &MessagesSession) {
+async fn use_it(m: &MessagesSession) -> sessions::Result<()> {
     m.push_notices("saved".to_owned());
     m.set_error("failed".to_owned());
     m.push_codes(404);
     m.set_redirect(("/".to_owned(), 303));
-    let notices: Vec<String> = m.take_notices();
-    let error: Option<String> = m.take_error();
-    let codes: Vec<u16> = m.take_codes();
-    let redirect: Option<(String, u16)> = m.take_redirect();
+    let notices: Vec<String> = m.take_notices().await?;
+    let error: Option<String> = m.take_error().await?;
+    let codes: Vec<u16> = m.take_codes().await?;
+    let redirect: Option<(String, u16)> = m.take_redirect().await?;
     drop((notices, error, codes, redirect));
+    Ok(())
 }
 
 fn main() {

@@ -79,8 +79,8 @@ mod fields {
         session.set_u(U(6));
         assert_eq!((session.b(), session.t(), session.s()), (B(1), T(2), S(3)));
         assert_eq!((session.f(), session.u()), (F(0), U(6)));
-        assert_eq!(session.take_r(), vec![R(4)]);
-        assert_eq!(session.take_e(), Some(E(5)));
+        assert_eq!(session.take_r().await.expect("take"), vec![R(4)]);
+        assert_eq!(session.take_e().await.expect("take"), Some(E(5)));
         let mut response = http::Response::new(());
         session.save(&mut response).await.expect("save");
         assert!(response.headers().contains_key(http::header::SET_COOKIE));

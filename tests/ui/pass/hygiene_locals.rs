@@ -112,7 +112,10 @@ mod fields {
         assert_eq!(got, (1, 2, 3));
         assert_eq!((session.parts(), session.handle(), session.f()), (4, 5, 6));
         assert_eq!(
-            (session.take_read(), session.take_change()),
+            (
+                session.take_read().await.expect("take"),
+                session.take_change().await.expect("take"),
+            ),
             (vec![7], Some(8))
         );
         let mut res = http::Response::new(());

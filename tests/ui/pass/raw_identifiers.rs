@@ -14,16 +14,17 @@ struct r#Raw {
     r#fn: u8,
 }
 
-fn use_it(raw: &RawSession) {
+async fn use_it(raw: &RawSession) -> sessions::Result<()> {
     let _: String = raw.r#type();
     raw.set_type(String::new());
     let _: u8 = raw.r#match();
     raw.set_match(1);
     raw.push_loop(1);
-    let _: Vec<u8> = raw.take_loop();
+    let _: Vec<u8> = raw.take_loop().await?;
     raw.set_async(1);
-    let _: Option<u8> = raw.take_async();
+    let _: Option<u8> = raw.take_async().await?;
     let _: u8 = raw.r#fn();
+    Ok(())
 }
 
 fn main() {

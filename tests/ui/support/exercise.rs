@@ -67,8 +67,8 @@ macro_rules! exercise {
             let session = $session::load_parts(&parts).await.expect("load_parts");
             ::core::assert!(!session.is_new());
             ::core::assert_eq!(session.count(), 7);
-            ::core::assert_eq!(session.take_notes(), ::std::vec![1]);
-            ::core::assert_eq!(session.take_last(), ::core::option::Option::Some(2));
+            ::core::assert_eq!(session.take_notes().await.expect("take"), ::std::vec![1]);
+            ::core::assert_eq!(session.take_last().await.expect("take"), ::core::option::Option::Some(2));
             let extracted =
                 <$session as ::axum::extract::FromRequestParts<()>>::from_request_parts(
                     &mut parts,
@@ -77,7 +77,7 @@ macro_rules! exercise {
                 .await
                 .expect("the extractor");
             ::core::assert_eq!(extracted.count(), 7);
-            ::core::assert_eq!(extracted.take_last(), ::core::option::Option::None);
+            ::core::assert_eq!(extracted.take_last().await.expect("take"), ::core::option::Option::None);
             let cloned: $session = ::core::clone::Clone::clone(&extracted);
             cloned.replace(<$data as ::core::default::Default>::default());
             ::core::assert_eq!(extracted.count(), 0);

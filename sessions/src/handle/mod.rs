@@ -1,21 +1,23 @@
 //! `Handle<T>`: one session of one request, typed.
 
-use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use http::Response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::UnixTime;
 use crate::error::Result;
+use crate::merge::MergeSpec;
 use crate::options::SessionConfig;
-use crate::registry::{ErasedSession, Registry};
-use crate::state::{SessionCookie, State};
-use crate::store::{BoxFuture, Store};
+use crate::registry::Registry;
+use crate::state::State;
+use crate::store::Store;
+
+mod flash;
+mod save;
 
 /// A struct that is a session: what `#[derive(Session)]` implements.
 ///
@@ -47,6 +49,25 @@ pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 's
     /// let _load = Handle::<Cart>::load(&http::Request::new(()));
     /// ```
     const CONFIG: SessionConfig;
+
+    /// The fields that hold flash messages, by their serialized names:
+    /// when two requests save the session at once, a flash field merges
+    /// its messages (every push kept, a taken message gone once) instead of
+    /// one value replacing the other. `#[session(flash)]` fills it in;
+    /// empty by default.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{SessionConfig, SessionData};
+    /// #[derive(Default, Serialize, Deserialize)]
+    /// struct Page { notices: Vec<String> }
+    /// impl SessionData for Page {
+    ///     const CONFIG: SessionConfig = SessionConfig::new("page");
+    ///     const FLASH_FIELDS: &'static [&'static str] = &["notices"];
+    /// }
+    /// assert_eq!(Page::FLASH_FIELDS, ["notices"]);
+    /// ```
+    const FLASH_FIELDS: &'static [&'static str] = &[];
 }
 
 /// `T::CONFIG`, checked when the build evaluates this constant.
@@ -97,6 +118,7 @@ pub struct Handle<T> {
 
 struct Shared<T> {
     config: SessionConfig,
+    merge: MergeSpec,
     store: Arc<dyn Store>,
     state: Mutex<State<T>>,
 }
@@ -136,7 +158,7 @@ impl<T: SessionData> Handle<T> {
     pub fn load<B>(
         req: &http::Request<B>,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T, B> {
-        load_with_config(req.extensions(), req.headers(), Checked::<T>::CONFIG)
+        load_with_config(req.extensions(), req.headers(), Checked::<T>::CONFIG, Self::FIELDS)
     }
 
     /// [`load`](Self::load) from request parts (for extractors).
@@ -163,8 +185,22 @@ impl<T: SessionData> Handle<T> {
     pub fn load_parts(
         parts: &http::request::Parts,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T> {
-        load_with_config(&parts.extensions, &parts.headers, Checked::<T>::CONFIG)
+        load_with_config(&parts.extensions, &parts.headers, Checked::<T>::CONFIG, Self::FIELDS)
     }
+
+    /// A derived session merges field by field, flashes item by item.
+    const FIELDS: Fields = Fields {
+        flash: T::FLASH_FIELDS,
+        keyed: &[],
+    };
+}
+
+/// Which fields of a session type merge specially when two requests save
+/// it at once (see [`MergeSpec`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Fields {
+    pub(crate) flash: &'static [&'static str],
+    pub(crate) keyed: &'static [&'static str],
 }
 
 /// Loads a session of data `T` under `config`: the one machinery behind
@@ -175,6 +211,7 @@ pub(crate) fn load_with_config<T>(
     extensions: &http::Extensions,
     headers: &http::HeaderMap,
     config: SessionConfig,
+    fields: Fields,
 ) -> impl Future<Output = Result<Handle<T>>> + Send + 'static + use<T>
 where
     T: Default + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -191,6 +228,12 @@ where
         let handle = Handle {
             shared: Arc::new(Shared {
                 config,
+                merge: MergeSpec {
+                    flash: fields.flash,
+                    keyed: fields.keyed,
+                    on_conflict: config.on_conflict(),
+                    session: config.name(),
+                },
                 store,
                 state: Mutex::new(state),
             }),
@@ -512,57 +555,6 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
             .map(|l| l.times.expires_at.to_system_time())
     }
 
-    /// Saves this session alone into `res`, if it changed.
-    ///
-    /// ```
-    /// # use serde::{Deserialize, Serialize};
-    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
-    /// # #[derive(Default, Serialize, Deserialize)]
-    /// # struct Visits { count: u32 }
-    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
-    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
-    /// # let mut req = http::Request::new(());
-    /// # sessions.attach(&mut req);
-    /// let visits = Handle::<Visits>::load(&req).await?;
-    /// visits.update(|v| v.count += 1);
-    /// let mut res = http::Response::new(());
-    /// visits.save(&mut res).await?;
-    /// assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("visits="));
-    ///
-    /// // Saved: a second save has nothing to write.
-    /// let mut again = http::Response::new(());
-    /// visits.save(&mut again).await?;
-    /// assert!(!again.headers().contains_key("set-cookie"));
-    /// # Ok::<(), sessions::Error>(()) }).unwrap();
-    /// ```
-    pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
-        let cookie = self.save_now().await?;
-        let line = cookie.as_ref().map(crate::http::set_cookie).transpose()?;
-        crate::http::append_cookies(res.headers_mut(), line);
-        Ok(())
-    }
-
-    async fn save_now(&self) -> Result<Option<SessionCookie>> {
-        let shared = &*self.shared;
-        let Some(plan) = self.state().plan(&shared.config, UnixTime::now())? else {
-            return Ok(None);
-        };
-        let done = plan.run(&*shared.store, &shared.config).await?;
-        self.state().saved(plan.generation, done.loaded);
-        Ok(Some(SessionCookie {
-            config: shared.config,
-            update: done.update,
-        }))
-    }
-
-    pub(crate) fn take_flash<F: crate::state::Flash>(
-        &self,
-        field: impl FnOnce(&mut T) -> &mut F,
-    ) -> F {
-        self.state().take_flash(field)
-    }
-
     fn state(&self) -> MutexGuard<'_, State<T>> {
         // A panic inside a user closure leaves the data as the closure left
         // it, which is what a later reader would see anyway.
@@ -570,16 +562,6 @@ impl<T: Default + Serialize + Send + Sync + 'static> Handle<T> {
             .state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl<T: Default + Serialize + Send + Sync + 'static> ErasedSession for Handle<T> {
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn save(&self) -> BoxFuture<'_, Result<Option<SessionCookie>>> {
-        Box::pin(self.save_now())
     }
 }
 

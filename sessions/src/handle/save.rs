@@ -1,0 +1,110 @@
+//! Saving one session: the plan, and on a newer version, the merge and
+//! the retry.
+
+use std::any::Any;
+
+use http::Response;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Handle;
+use crate::codec::{self, UnixTime};
+use crate::error::{Error, Result};
+use crate::registry::ErasedSession;
+use crate::state::{MAX_PAYLOAD_LEN, Ran, SessionCookie, Stored};
+use crate::store::BoxFuture;
+
+/// How many times a save meets a newer version before it gives up: each
+/// attempt that loses does so because another save of the session won.
+const MAX_SAVE_ATTEMPTS: u32 = 32;
+
+impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T> {
+    /// Saves this session alone into `res`, if it changed.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{CookieStore, Handle, Key, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Visits { count: u32 }
+    /// # impl SessionData for Visits { const CONFIG: SessionConfig = SessionConfig::new("visits"); }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(CookieStore::new(Key::generate()));
+    /// # let mut req = http::Request::new(());
+    /// # sessions.attach(&mut req);
+    /// let visits = Handle::<Visits>::load(&req).await?;
+    /// visits.update(|v| v.count += 1);
+    /// let mut res = http::Response::new(());
+    /// visits.save(&mut res).await?;
+    /// assert!(res.headers()["set-cookie"].to_str().unwrap().starts_with("visits="));
+    ///
+    /// // Saved: a second save has nothing to write.
+    /// let mut again = http::Response::new(());
+    /// visits.save(&mut again).await?;
+    /// assert!(!again.headers().contains_key("set-cookie"));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
+    pub async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
+        let cookie = self.save_now().await?;
+        let line = cookie.as_ref().map(crate::http::set_cookie).transpose()?;
+        crate::http::append_cookies(res.headers_mut(), line);
+        Ok(())
+    }
+
+    /// Saves the session if it changed. When another request saved it
+    /// first, applies this request's changes to that version and tries
+    /// again, a bounded number of times.
+    pub(super) async fn save_now(&self) -> Result<Option<SessionCookie>> {
+        let shared = &*self.shared;
+        let planned = {
+            let mut state = self.state();
+            state.plan(&shared.config, UnixTime::now())?.ok_or_else(|| state.take_pending())
+        };
+        let mut plan = match planned {
+            Ok(plan) => plan,
+            // Nothing to write; an early save may have set a cookie.
+            Err(pending) => {
+                return Ok(pending.map(|update| SessionCookie {
+                    config: shared.config,
+                    update,
+                }));
+            }
+        };
+        let mut merged = None;
+        for _ in 0..MAX_SAVE_ATTEMPTS {
+            match plan.run(&*shared.store, &shared.config).await? {
+                Ran::Done(done) => {
+                    let mut state = self.state();
+                    if let Some(stored) = merged {
+                        state.adopt(plan.generation, stored);
+                    }
+                    state.saved(plan.generation, done.loaded);
+                    return Ok(Some(SessionCookie {
+                        config: shared.config,
+                        update: done.update,
+                    }));
+                }
+                Ran::Conflict(newer) => {
+                    let bytes = plan.rebase(newer, &shared.merge, &shared.config)?;
+                    // What saves must load: decoded before it is written.
+                    merged = Some(codec::decode_cbor::<Stored<T>>(&bytes, MAX_PAYLOAD_LEN)?);
+                }
+            }
+        }
+        Err(Error::Contended {
+            session: shared.config.name(),
+            attempts: MAX_SAVE_ATTEMPTS,
+        })
+    }
+}
+
+impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> ErasedSession
+    for Handle<T>
+{
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn save(&self) -> BoxFuture<'_, Result<Option<SessionCookie>>> {
+        Box::pin(self.save_now())
+    }
+}
