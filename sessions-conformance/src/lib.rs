@@ -49,7 +49,12 @@
 //!   kind or with another key over the same backend (so the id they carry
 //!   is live);
 //! - races: 32 concurrent saves of one session, and saves that lose to a
-//!   `destroy` or a `renew` in another request.
+//!   `destroy` or a `renew` in another request;
+//! - merges: 20 overlapping requests that each change their own field all
+//!   keep their change, 20 concurrent flash pushes all survive, 10
+//!   requests taking one flash at once see each message once, and a field
+//!   two requests changed goes to the later save (or fails it with
+//!   `Error::Conflict` under `on_conflict = "error"`).
 //!
 //! What a backend never sees is not checked here: values sealed by hand
 //! (the codec is private to `sessions`, whose own tests forge them).
@@ -70,6 +75,8 @@ mod harness;
 #[allow(clippy::missing_panics_doc)]
 mod hostile;
 #[allow(clippy::missing_panics_doc)]
+mod merge;
+#[allow(clippy::missing_panics_doc)]
 mod race;
 #[allow(clippy::missing_panics_doc)]
 mod store;
@@ -85,6 +92,7 @@ pub use guarded::Guarded;
 pub mod cases {
     pub use super::backend::*;
     pub use super::hostile::*;
+    pub use super::merge::*;
     pub use super::race::*;
     pub use super::store::*;
     pub use super::versions::*;
@@ -198,6 +206,8 @@ macro_rules! store_tests {
                     store_renew_racing_destroy_does_not_resurrect,
                     store_update_racing_renew_writes_nothing,
                     store_racing_renews_do_not_fork,
+                    store_same_field_goes_to_the_later_save,
+                    store_same_field_conflict_is_an_error_when_asked,
                 ],
                 threaded: [
                     backend_concurrent_creates_have_one_winner,
@@ -205,6 +215,9 @@ macro_rules! store_tests {
                     backend_concurrent_updates_have_one_winner,
                     backend_update_racing_delete_never_resurrects,
                     store_concurrent_saves_leave_one_whole_record,
+                    store_concurrent_changes_of_different_fields_all_survive,
+                    store_concurrent_flash_pushes_all_survive,
+                    store_concurrent_takes_show_each_flash_once,
                 ],
             }
         }

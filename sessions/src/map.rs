@@ -100,9 +100,9 @@ impl MapSession {
         parts: &http::request::Parts,
         config: SessionConfig,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<> {
-        let load = config
-            .check()
-            .map(|()| load_with_config::<Map>(&parts.extensions, &parts.headers, config, MAP_FIELDS));
+        let load = config.check().map(|()| {
+            load_with_config::<Map>(&parts.extensions, &parts.headers, config, MAP_FIELDS)
+        });
         async move { load?.await.map(Self) }
     }
 

@@ -34,7 +34,12 @@ const MAX_LEN: usize = 1 << 20;
 
 /// Applies what this request changed (`original` → `mine`) to `newer`, and
 /// returns the encoded result.
-pub(crate) fn rebase(original: &[u8], mine: &[u8], newer: &[u8], spec: &MergeSpec) -> Result<Vec<u8>> {
+pub(crate) fn rebase(
+    original: &[u8],
+    mine: &[u8],
+    newer: &[u8],
+    spec: &MergeSpec,
+) -> Result<Vec<u8>> {
     let capacity = mine.len().max(newer.len()) + 64;
     let decode = |bytes| codec::decode_cbor::<Value>(bytes, MAX_LEN);
     let (original, mine, newer) = (decode(original)?, decode(mine)?, decode(newer)?);
@@ -246,10 +251,17 @@ mod tests {
     fn a_field_both_changed_goes_to_the_later_save_or_fails() {
         let o = Data::default();
         let m = Data { a: 1, ..o.clone() };
-        let n = Data { a: 2, b: 3, ..o.clone() };
+        let n = Data {
+            a: 2,
+            b: 3,
+            ..o.clone()
+        };
         let (_, merged) = merge(&o, &m, &n, &SPEC).unwrap();
         assert_eq!((merged.a, merged.b), (1, 3));
-        let strict = MergeSpec { on_conflict: OnConflict::Error, ..SPEC };
+        let strict = MergeSpec {
+            on_conflict: OnConflict::Error,
+            ..SPEC
+        };
         let err = merge(&o, &m, &n, &strict).unwrap_err();
         assert!(matches!(err, Error::Conflict { session: "s", ref field } if field == "a"));
         // The same new value on both sides is no conflict.
@@ -259,31 +271,70 @@ mod tests {
 
     #[test]
     fn flash_pushes_from_both_sides_survive() {
-        let o = Data { notices: notices(&["old"]), ..Data::default() };
-        let m = Data { notices: notices(&["old", "mine"]), ..o.clone() };
-        let n = Data { notices: notices(&["old", "theirs"]), ..o.clone() };
-        let strict = MergeSpec { on_conflict: OnConflict::Error, ..SPEC };
+        let o = Data {
+            notices: notices(&["old"]),
+            ..Data::default()
+        };
+        let m = Data {
+            notices: notices(&["old", "mine"]),
+            ..o.clone()
+        };
+        let n = Data {
+            notices: notices(&["old", "theirs"]),
+            ..o.clone()
+        };
+        let strict = MergeSpec {
+            on_conflict: OnConflict::Error,
+            ..SPEC
+        };
         let (_, merged) = merge(&o, &m, &n, &strict).unwrap();
         assert_eq!(merged.notices, notices(&["old", "theirs", "mine"]));
     }
 
     #[test]
     fn a_taken_flash_goes_once_and_later_pushes_stay() {
-        let o = Data { notices: notices(&["a"]), ..Data::default() };
-        let taken = Data { notices: vec![], ..o.clone() };
-        let n = Data { notices: notices(&["a", "b"]), ..o.clone() };
-        assert_eq!(merge(&o, &taken, &n, &SPEC).unwrap().1.notices, notices(&["b"]));
+        let o = Data {
+            notices: notices(&["a"]),
+            ..Data::default()
+        };
+        let taken = Data {
+            notices: vec![],
+            ..o.clone()
+        };
+        let n = Data {
+            notices: notices(&["a", "b"]),
+            ..o.clone()
+        };
+        assert_eq!(
+            merge(&o, &taken, &n, &SPEC).unwrap().1.notices,
+            notices(&["b"])
+        );
         // Taken on both sides: gone, not an error, not back.
-        let n = Data { notices: vec![], ..o.clone() };
+        let n = Data {
+            notices: vec![],
+            ..o.clone()
+        };
         assert!(merge(&o, &taken, &n, &SPEC).unwrap().1.notices.is_empty());
     }
 
     #[test]
     fn an_option_flash_taken_here_and_set_there_keeps_the_new_message() {
-        let o = Data { banner: Some("old".into()), ..Data::default() };
-        let taken = Data { banner: None, ..o.clone() };
-        let n = Data { banner: Some("new".into()), ..o.clone() };
-        assert_eq!(merge(&o, &taken, &n, &SPEC).unwrap().1.banner.as_deref(), Some("new"));
+        let o = Data {
+            banner: Some("old".into()),
+            ..Data::default()
+        };
+        let taken = Data {
+            banner: None,
+            ..o.clone()
+        };
+        let n = Data {
+            banner: Some("new".into()),
+            ..o.clone()
+        };
+        assert_eq!(
+            merge(&o, &taken, &n, &SPEC).unwrap().1.banner.as_deref(),
+            Some("new")
+        );
         assert_eq!(merge(&o, &taken, &o, &SPEC).unwrap().1.banner, None);
     }
 
@@ -296,7 +347,10 @@ mod tests {
         let map = |pairs: &[(&str, u32)]| Map {
             values: pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
         };
-        let spec = MergeSpec { keyed: &["values"], ..SPEC };
+        let spec = MergeSpec {
+            keyed: &["values"],
+            ..SPEC
+        };
         let o = map(&[("gone", 1), ("kept", 2)]);
         let m = map(&[("kept", 2), ("mine", 3)]);
         let n = map(&[("gone", 1), ("kept", 2), ("theirs", 4)]);
@@ -317,6 +371,9 @@ mod tests {
     #[test]
     fn data_that_is_not_a_struct_merges_as_one_value() {
         let bytes = rebase(&enc(true, &1u8), &enc(true, &2u8), &enc(true, &3u8), &SPEC).unwrap();
-        assert_eq!(codec::decode_cbor::<(bool, u8)>(&bytes, MAX_LEN).unwrap().1, 2);
+        assert_eq!(
+            codec::decode_cbor::<(bool, u8)>(&bytes, MAX_LEN).unwrap().1,
+            2
+        );
     }
 }

@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use crate::codec::{self, Times, UnixTime};
 use crate::error::{Error, Result};
-use crate::options::SessionConfig;
 use crate::merge::{self, MergeSpec};
+use crate::options::SessionConfig;
 use crate::store::{Loaded, Save, SaveOutcome, Store};
 
 /// Largest encoded session the registry decodes: far above any cookie, and
@@ -370,7 +370,10 @@ impl Plan {
         config: &SessionConfig,
     ) -> Result<Vec<u8>> {
         let Action::Write {
-            payload, times, now, ..
+            payload,
+            times,
+            now,
+            ..
         } = &mut self.action
         else {
             // Only an update in place can meet a newer version.

@@ -7,7 +7,7 @@
 use std::future::Future;
 
 use serde::{Deserialize, Serialize};
-use sessions::{CookieStore, Handle, Key, Session, SessionData, Sessions};
+use sessions::{CookieStore, Handle, Key, OnConflict, Session, SessionData, Sessions};
 
 // DESIGN's example, `user_id` in `User` included.
 #[allow(clippy::struct_field_names)]
@@ -32,7 +32,8 @@ struct User {
     path = "/app",
     same_site = "strict",
     persistent = false,
-    http_only = false
+    http_only = false,
+    on_conflict = "error"
 )]
 struct CartItems {
     count: u32,
@@ -143,6 +144,11 @@ async fn reads_and_empty_takes_leave_the_session_clean() {
 async fn attributes_reach_the_cookie() {
     assert_eq!(User::CONFIG.name(), "user");
     assert_eq!(CartItems::CONFIG.name(), "cart_items");
+    assert_eq!(User::CONFIG.on_conflict(), OnConflict::LastWriteWins);
+    assert_eq!(CartItems::CONFIG.on_conflict(), OnConflict::Error);
+    // Flash fields by their names on the wire: they merge item by item.
+    assert_eq!(User::FLASH_FIELDS, ["notices", "error"]);
+    assert!(CartItems::FLASH_FIELDS.is_empty());
     let sessions = sessions();
     let exchange = Exchange::new(&sessions, None);
     UserSession::load(&exchange.req)

@@ -132,8 +132,18 @@ async fn home(req: &Request<Incoming>) -> sessions::Result<Response<Body>> {
         ),
         format!("theme: {}", prefs.theme().as_deref().unwrap_or("light")),
     ];
-    lines.extend(user.take_notices().await?.iter().map(|n| format!("notice: {n}")));
-    lines.extend(prefs.take_farewell().await?.map(|f| format!("farewell: {f}")));
+    lines.extend(
+        user.take_notices()
+            .await?
+            .iter()
+            .map(|n| format!("notice: {n}")),
+    );
+    lines.extend(
+        prefs
+            .take_farewell()
+            .await?
+            .map(|f| format!("farewell: {f}")),
+    );
     let page = lines.join("\n") + "\n";
     Ok(text(StatusCode::OK, page))
 }

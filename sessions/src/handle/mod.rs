@@ -158,7 +158,12 @@ impl<T: SessionData> Handle<T> {
     pub fn load<B>(
         req: &http::Request<B>,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T, B> {
-        load_with_config(req.extensions(), req.headers(), Checked::<T>::CONFIG, Self::FIELDS)
+        load_with_config(
+            req.extensions(),
+            req.headers(),
+            Checked::<T>::CONFIG,
+            Self::FIELDS,
+        )
     }
 
     /// [`load`](Self::load) from request parts (for extractors).
@@ -185,7 +190,12 @@ impl<T: SessionData> Handle<T> {
     pub fn load_parts(
         parts: &http::request::Parts,
     ) -> impl Future<Output = Result<Self>> + Send + 'static + use<T> {
-        load_with_config(&parts.extensions, &parts.headers, Checked::<T>::CONFIG, Self::FIELDS)
+        load_with_config(
+            &parts.extensions,
+            &parts.headers,
+            Checked::<T>::CONFIG,
+            Self::FIELDS,
+        )
     }
 
     /// A derived session merges field by field, flashes item by item.

@@ -57,7 +57,9 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
         let shared = &*self.shared;
         let planned = {
             let mut state = self.state();
-            state.plan(&shared.config, UnixTime::now())?.ok_or_else(|| state.take_pending())
+            state
+                .plan(&shared.config, UnixTime::now())?
+                .ok_or_else(|| state.take_pending())
         };
         let mut plan = match planned {
             Ok(plan) => plan,

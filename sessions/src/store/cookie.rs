@@ -15,6 +15,12 @@ const KIND: &str = "cookie";
 /// earlier still opens until its expiry. Use a server-side store where that
 /// matters.
 ///
+/// Nor can two overlapping requests of one session merge their changes:
+/// the browser keeps the last cookie it received, so the later response
+/// wins whole, and a flash may be shown by both. Server-side stores merge
+/// field by field and show each flash once (see the guide, "Two tabs, one
+/// session").
+///
 /// ```
 /// use sessions::{CookieStore, Key};
 /// use sessions::store::Mode;
