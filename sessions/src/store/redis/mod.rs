@@ -52,11 +52,17 @@ pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
 /// which would round versions past 2^53. A value whose first 40 bytes are
 /// not those of the new record (not a record of this format, or written
 /// under another id) fails the update with [`Error::Decode`], as a load
-/// of it fails. An update that the client sends again (after a dropped
-/// connection or a failover, within the retries of [`RedisOptions`])
-/// may find its own first attempt applied: the stored value is then
-/// byte for byte the new record, and the answer is `Written` again, not
-/// `Stale`.
+/// of it fails.
+///
+/// An update that the client sends again (after a dropped connection or a
+/// failover, within the retries of [`RedisOptions`]) may find its own
+/// first attempt applied. The answer is then `Stale`, as for any other
+/// newer version: the session reloads its own write and saves again,
+/// which costs a write and loses nothing. Answering `Written` because the
+/// stored bytes equal the new record would be wrong: two requests that
+/// take the same flash write the same bytes, and both would be told they
+/// won. A flash whose take was resent this way is shown by no request
+/// rather than by two.
 ///
 /// This example needs a Redis server, so it is only compiled (`no_run`):
 ///

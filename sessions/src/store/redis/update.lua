@@ -16,8 +16,4 @@ if found == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'XX', 'PXAT', ARGV[2])
   return 1
 end
--- A retry of this very write, whose first attempt landed.
-if found == string.sub(ARGV[1], 41, 48) and redis.call('GET', KEYS[1]) == ARGV[1] then
-  return 1
-end
 return 2
