@@ -24,7 +24,9 @@ const TAKERS: usize = 10;
 #[session(name = "conformance-wide")]
 pub(crate) struct Wide {
     f: Vec<u32>,
+    // Renamed, as the merge must find flashes by the keys serde writes.
     #[session(flash)]
+    #[serde(rename = "messages")]
     notices: Vec<u32>,
     a: u32,
     b: u32,

@@ -4,6 +4,8 @@
 //! generics) is recorded in the [`Ctxt`] and the model keeps what it could read, so the
 //! fallback can still emit a usable stub.
 
+use std::collections::HashMap;
+
 use proc_macro2::Span;
 use quote::format_ident;
 use syn::ext::IdentExt;
@@ -14,7 +16,7 @@ use syn::{
 
 use crate::attr::{self, Container, FieldKind};
 use crate::ctxt::Ctxt;
-use crate::name;
+use crate::{name, wire};
 
 /// The struct the user derives `Session` on.
 pub(crate) struct Input<'a> {
@@ -45,6 +47,9 @@ pub(crate) struct Field<'a> {
     pub(crate) cfgs: Vec<&'a Attribute>,
     /// The field's doc comment, appended to its getter's.
     pub(crate) docs: Vec<&'a Attribute>,
+    /// The key serde writes the field under (`#[serde(rename)]`,
+    /// `rename_all` applied).
+    pub(crate) wire_name: String,
 }
 
 /// What the field's attributes and type ask for.
@@ -144,15 +149,26 @@ fn fields<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Vec<Field<'a>> {
             return Vec::new();
         }
     };
+    let mut wire_names = wire::serialized_names(input);
     named
         .named
         .iter()
-        .map(|field| Field::from_syn(cx, field))
+        .map(|field| Field::from_syn(cx, field, &mut wire_names))
         .collect()
 }
 
 impl<'a> Field<'a> {
-    fn from_syn(cx: &Ctxt, field: &'a syn::Field) -> Self {
+    fn from_syn(
+        cx: &Ctxt,
+        field: &'a syn::Field,
+        wire_names: &mut HashMap<String, String>,
+    ) -> Self {
+        let ident = field
+            .ident
+            .as_ref()
+            .expect("fields() only passes named fields");
+        let unraw = ident.unraw().to_string();
+        let wire_name = wire_names.remove(&unraw).unwrap_or(unraw);
         let kind = match attr::field_kind(cx, &field.attrs) {
             FieldKind::Plain => Kind::Plain,
             FieldKind::Readonly => Kind::Readonly,
@@ -160,10 +176,7 @@ impl<'a> Field<'a> {
             FieldKind::Flash => flash_kind(cx, &field.ty),
         };
         Self {
-            ident: field
-                .ident
-                .as_ref()
-                .expect("fields() only passes named fields"),
+            ident,
             vis: &field.vis,
             ty: &field.ty,
             kind,
@@ -177,6 +190,7 @@ impl<'a> Field<'a> {
                 .iter()
                 .filter(|a| a.path().is_ident("doc"))
                 .collect(),
+            wire_name,
         }
     }
 

@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{DeriveInput, Generics};
 
-use crate::ast::{Accessor, Field, Input, Kind, Role};
+use crate::ast::{Accessor, Input, Kind, Role};
 use crate::attr::{OnConflict, SameSite};
 use crate::ctxt::Ctxt;
 use crate::{fallback, valid};
@@ -186,7 +186,7 @@ pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
     let flashes = fields
         .iter()
         .filter(|field| matches!(field.kind, Kind::FlashVec(_) | Kind::FlashOption(_)))
-        .map(Field::unraw);
+        .map(|field| &field.wire_name);
     quote! {
         #[automatically_derived]
         impl ::sessions::SessionData for #ident {

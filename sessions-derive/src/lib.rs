@@ -15,6 +15,7 @@ mod name;
 #[cfg(test)]
 mod tests;
 mod valid;
+mod wire;
 
 use proc_macro::TokenStream;
 

@@ -27,6 +27,19 @@ struct User {
     r#type: u8,
 }
 
+// Flashes under the names serde gives them.
+#[derive(Session, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Renamed {
+    #[session(flash)]
+    error_notices: Vec<String>,
+    #[session(flash)]
+    #[serde(rename = "ok")]
+    done: Option<String>,
+    #[session(flash)]
+    r#loop: Option<u8>,
+}
+
 #[derive(Session, Serialize, Deserialize, Default)]
 #[session(
     path = "/app",
@@ -149,6 +162,7 @@ async fn attributes_reach_the_cookie() {
     // Flash fields by their names on the wire: they merge item by item.
     assert_eq!(User::FLASH_FIELDS, ["notices", "error"]);
     assert!(CartItems::FLASH_FIELDS.is_empty());
+    assert_eq!(Renamed::FLASH_FIELDS, ["errorNotices", "ok", "loop"]);
     let sessions = sessions();
     let exchange = Exchange::new(&sessions, None);
     UserSession::load(&exchange.req)

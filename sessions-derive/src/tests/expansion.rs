@@ -25,7 +25,8 @@ fn the_brief_example_expands_without_errors() {
         "pubfnuser_id(&self)->Option<u64>",
         "pubfnset_user_id(&self,__sessions_value:Option<u64>)",
         "pubfnpush_notices(&self,__sessions_value:String)",
-        "pubfntake_notices(&self)->Vec<String>",
+        "pubasyncfntake_notices(&self)->::sessions::Result<Vec<String>>",
+        "constFLASH_FIELDS:&'static[&'staticstr]=&[\"notices\"];",
         "::sessions::__session_glue!(UserSession,User);",
         "::sessions::__private::load::<User,Self,__SessionsBody>(__sessions_request)",
     ] {
@@ -159,7 +160,7 @@ fn the_fallback_keeps_a_stub_with_every_free_accessor() {
         "pubfna(&self)->u8",
         "pubfnset_a(",
         "pubfnpush_n(",
-        "pubfntake_n(&self)->u8",
+        "pubasyncfntake_n(&self)->::sessions::Result<u8>",
     ] {
         assert!(out.contains(expected), "missing {expected}\nin {out}");
     }
