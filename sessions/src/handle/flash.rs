@@ -20,7 +20,7 @@ use crate::state::{CookieUpdate, Flash, MAX_PAYLOAD_LEN, Stored};
 use crate::store::{Save, SaveOutcome};
 
 /// How many times a take meets a newer version before it gives up.
-const MAX_TAKE_ATTEMPTS: u32 = 32;
+const MAX_TAKE_ATTEMPTS: u32 = 64;
 
 impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T> {
     /// Takes the flash in `field`; see the module docs.
@@ -41,9 +41,8 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
             self.state().keep_pending(cookie.update);
         }
         for _ in 0..MAX_TAKE_ATTEMPTS {
-            match self.try_take(field).await? {
-                Some(taken) => return Ok(taken),
-                None => continue,
+            if let Some(taken) = self.try_take(field).await? {
+                return Ok(taken);
             }
         }
         Err(Error::Contended {

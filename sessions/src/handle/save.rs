@@ -16,7 +16,7 @@ use crate::store::BoxFuture;
 
 /// How many times a save meets a newer version before it gives up: each
 /// attempt that loses does so because another save of the session won.
-const MAX_SAVE_ATTEMPTS: u32 = 32;
+const MAX_SAVE_ATTEMPTS: u32 = 64;
 
 impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T> {
     /// Saves this session alone into `res`, if it changed.
