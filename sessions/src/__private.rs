@@ -4,10 +4,11 @@ use std::future::Future;
 
 pub use http;
 
+use crate::SessionData;
 #[cfg(feature = "axum")]
 use crate::SessionRejection;
 use crate::error::Result;
-use crate::handle::{Handle, SessionData};
+use crate::handle::Handle;
 pub use crate::state::Flash;
 
 /// `UserSession::load`.

@@ -36,8 +36,9 @@ use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
 
+use crate::SessionData;
 use crate::error::Error;
-use crate::handle::{Handle, SessionData};
+use crate::handle::Handle;
 use crate::map::MapSession;
 use crate::registry::Registry;
 

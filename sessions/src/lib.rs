@@ -55,6 +55,7 @@ pub mod guide {}
 #[cfg(feature = "axum")]
 mod axum;
 mod codec;
+mod data;
 mod error;
 mod handle;
 mod http;
@@ -64,6 +65,7 @@ mod layer;
 mod map;
 mod merge;
 mod options;
+mod owner;
 mod registry;
 mod state;
 pub mod store;
@@ -77,8 +79,9 @@ pub mod __fuzz;
 
 #[cfg(feature = "axum")]
 pub use axum::SessionRejection;
+pub use data::SessionData;
 pub use error::{BoxError, Error, Result, SaveErrors};
-pub use handle::{Handle, SessionData};
+pub use handle::Handle;
 pub use http::MAX_SET_COOKIE_LEN;
 pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};
@@ -86,6 +89,7 @@ pub use map::MapSession;
 pub use options::{
     ConfigError, DEFAULT_MAX_AGE, MAX_MAX_AGE, MAX_TIMEOUT, OnConflict, SameSite, SessionConfig,
 };
+pub use owner::SessionOwner;
 pub use registry::{DEFAULT_MAP_CONFIG, Sessions, save};
 pub use sessions_derive::Session;
 #[cfg(feature = "redis")]

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::codec::UnixTime;
+use crate::data::SessionData;
 use crate::error::Result;
 use crate::merge::MergeSpec;
 use crate::options::SessionConfig;
@@ -18,57 +19,6 @@ use crate::store::Store;
 
 mod flash;
 mod save;
-
-/// A struct that is a session: what `#[derive(Session)]` implements.
-///
-/// ```
-/// use serde::{Deserialize, Serialize};
-/// use sessions::{SessionConfig, SessionData};
-///
-/// #[derive(Default, Serialize, Deserialize)]
-/// struct Cart { items: Vec<u32> }
-///
-/// impl SessionData for Cart {
-///     const CONFIG: SessionConfig = SessionConfig::new("cart");
-/// }
-/// assert_eq!(Cart::CONFIG.name(), "cart");
-/// ```
-pub trait SessionData: Default + Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// The cookie and expiry options of this session type. A configuration
-    /// that breaks a rule of [`SessionConfig::check`] fails the build where
-    /// the session is loaded (`cargo check` stops before it):
-    ///
-    /// ```compile_fail
-    /// use sessions::{Handle, SessionConfig, SessionData};
-    /// #[derive(Default, serde::Serialize, serde::Deserialize)]
-    /// struct Cart { items: Vec<u32> }
-    /// impl SessionData for Cart {
-    ///     // error: invalid session config: the cookie path must start with `/` ...
-    ///     const CONFIG: SessionConfig = SessionConfig::new("cart").with_path("/; Domain=evil");
-    /// }
-    /// let _load = Handle::<Cart>::load(&http::Request::new(()));
-    /// ```
-    const CONFIG: SessionConfig;
-
-    /// The fields that hold flash messages, by their serialized names:
-    /// when two requests save the session at once, a flash field merges
-    /// its messages (every push kept, a taken message gone once) instead of
-    /// one value replacing the other. `#[session(flash)]` fills it in;
-    /// empty by default.
-    ///
-    /// ```
-    /// # use serde::{Deserialize, Serialize};
-    /// # use sessions::{SessionConfig, SessionData};
-    /// #[derive(Default, Serialize, Deserialize)]
-    /// struct Page { notices: Vec<String> }
-    /// impl SessionData for Page {
-    ///     const CONFIG: SessionConfig = SessionConfig::new("page");
-    ///     const FLASH_FIELDS: &'static [&'static str] = &["notices"];
-    /// }
-    /// assert_eq!(Page::FLASH_FIELDS, ["notices"]);
-    /// ```
-    const FLASH_FIELDS: &'static [&'static str] = &[];
-}
 
 /// `T::CONFIG`, checked when the build evaluates this constant.
 struct Checked<T>(std::marker::PhantomData<T>);
