@@ -1,22 +1,26 @@
 //! A custom server-side store: sessions in an SQLite database.
 //!
-//! [`SqliteBackend`] implements [`Backend`], the five-method contract every
+//! [`SqliteBackend`] implements [`Backend`], the six-method contract every
 //! server-side store keeps, with plain `async fn`s;
 //! [`ServerStore`](sessions::store::ServerStore) turns it into a store
 //! (ids, sealing, renew, timeouts, the record size limit). One row per
 //! session:
 //!
 //! ```sql
-//! CREATE TABLE sessions (id TEXT PRIMARY KEY, record BLOB, expires INTEGER, version INTEGER)
+//! CREATE TABLE sessions (id TEXT PRIMARY KEY, record BLOB, expires INTEGER, version INTEGER,
+//!     owner BLOB)
 //! ```
 //!
 //! `record` is [`Record::encode`], the byte format every store shares: it
 //! binds the row to its id, so a row copied or moved under another id
 //! (`UPDATE sessions SET id = ...`) fails to load instead of showing one
 //! user's session to another, and [`Record::decode`] applies the store's
-//! size limit. `expires` and `version` repeat the expiry and the record's
-//! version in columns of their own, for the `WHERE` clauses and the index
-//! of the cleanup; all three are written by the same statement.
+//! size limit. `expires`, `version` and `owner` repeat the expiry, the
+//! record's version and its owner in columns of their own, for the `WHERE`
+//! clauses and the indexes of the cleanup and of the owner's sessions; all
+//! four are written by the same statement, so the owner index is exact by
+//! construction: a row is listed under its owner exactly while it exists
+//! with that owner, and `owned` checks `expires` like `load`.
 //!
 //! Every write is one SQL statement, so each is atomic without an explicit
 //! transaction, and the conditions of the contract sit in the statement
@@ -26,9 +30,9 @@
 //! question, whether a live row is there at all, to tell `Stale` from
 //! `Missing`.
 //!
-//! The table gained `version` with the record format 3 of `sessions`; a
-//! database of an earlier version of this example holds records that no
-//! longer decode: drop its `sessions` table.
+//! The table gained `version` with the record format 3 of `sessions` and
+//! `owner` with format 4; a database of an earlier version of this example
+//! holds records that no longer decode: drop its `sessions` table.
 //!
 //! One connection behind a [`Mutex`], used on tokio's blocking pool: SQLite
 //! runs one writer at a time anyway, an in-memory database lives exactly as
@@ -41,16 +45,18 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
-use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
+use sessions::store::{Backend, OwnerId, Record, SessionId, UnixTime, Update};
 use sessions::{Error, Result};
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY NOT NULL,
     record BLOB NOT NULL,
     expires INTEGER NOT NULL,
-    version INTEGER NOT NULL
+    version INTEGER NOT NULL,
+    owner BLOB
 );
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+CREATE INDEX IF NOT EXISTS sessions_owner ON sessions (owner) WHERE owner IS NOT NULL;";
 
 /// Sessions in an SQLite table. Cheap to clone: clones share the connection.
 ///
@@ -161,16 +167,25 @@ fn version(version: u64) -> i64 {
     version.cast_signed()
 }
 
-/// The id, encoded record, expiry and version of `record`, as the
+/// The id, encoded record, expiry, version and owner of `record`, as the
 /// statements' parameters.
-fn row(id: &SessionId, record: &Record) -> (String, Vec<u8>, i64, i64) {
-    let expires = secs(record.times.expires_at);
-    (
-        id.to_string(),
-        record.encode(id),
-        expires,
-        version(record.version),
-    )
+fn row(id: &SessionId, record: &Record) -> Row {
+    Row {
+        id: id.to_string(),
+        record: record.encode(id),
+        expires: secs(record.times.expires_at),
+        version: version(record.version),
+        owner: record.owner.map(|owner| owner.as_bytes().to_vec()),
+    }
+}
+
+/// One row's columns.
+struct Row {
+    id: String,
+    record: Vec<u8>,
+    expires: i64,
+    version: i64,
+    owner: Option<Vec<u8>>,
 }
 
 impl Backend for SqliteBackend {
@@ -180,16 +195,24 @@ impl Backend for SqliteBackend {
 
     /// Insert, or take over a row that has expired: an expired row is absent.
     async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        let (id, record, expires, version) = row(id, record);
+        let Row {
+            id,
+            record,
+            expires,
+            version,
+            owner,
+        } = row(id, record);
         let now = secs(now);
         self.run(move |conn| {
-            let sql = "INSERT INTO sessions (id, record, expires, version) VALUES (?1, ?2, ?3, ?4)
+            let sql = "INSERT INTO sessions (id, record, expires, version, owner)
+                VALUES (?1, ?2, ?3, ?4, ?6)
                 ON CONFLICT (id) DO UPDATE SET record = excluded.record,
-                    expires = excluded.expires, version = excluded.version
+                    expires = excluded.expires, version = excluded.version,
+                    owner = excluded.owner
                 WHERE sessions.expires <= ?5";
             let changed = conn
                 .prepare_cached(sql)?
-                .execute(params![id, record, expires, version, now])?;
+                .execute(params![id, record, expires, version, now, owner])?;
             Ok(changed == 1)
         })
         .await
@@ -225,10 +248,16 @@ impl Backend for SqliteBackend {
         record: &Record,
         now: UnixTime,
     ) -> Result<Update> {
-        let (id, record, expires, new_version) = row(id, record);
+        let Row {
+            id,
+            record,
+            expires,
+            version: new_version,
+            owner,
+        } = row(id, record);
         let (expected, now) = (version(expected), secs(now));
         self.run(move |conn| {
-            let sql = "UPDATE sessions SET record = ?2, expires = ?3, version = ?4
+            let sql = "UPDATE sessions SET record = ?2, expires = ?3, version = ?4, owner = ?7
                 WHERE id = ?1 AND version = ?5 AND expires > ?6";
             let changed = conn.prepare_cached(sql)?.execute(params![
                 id,
@@ -236,7 +265,8 @@ impl Backend for SqliteBackend {
                 expires,
                 new_version,
                 expected,
-                now
+                now,
+                owner
             ])?;
             if changed == 1 {
                 return Ok(Update::Written);
@@ -272,6 +302,38 @@ impl Backend for SqliteBackend {
             conn.prepare_cached(sql)?.execute([now])
         })
         .await
+    }
+
+    /// One indexed query; like `load`, reads no more of each row than a
+    /// record of `max_len` needs.
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        let (owner, now) = (owner.as_bytes().to_vec(), secs(now));
+        let limit = i64::try_from(Record::read_limit(max_len)).unwrap_or(i64::MAX);
+        let rows: Vec<(String, Vec<u8>)> = self
+            .run(move |conn| {
+                let sql = "SELECT id, substr(record, 1, ?3) FROM sessions
+                    WHERE owner = ?1 AND expires > ?2";
+                let mut statement = conn.prepare_cached(sql)?;
+                let rows = statement.query_map(params![owner, now, limit], |row| {
+                    Ok((row.get(0)?, row.get(1)?))
+                })?;
+                rows.collect()
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(id, bytes)| {
+                let id: SessionId = id
+                    .parse()
+                    .map_err(|_| Error::Backend("a row's id is not a session id".into()))?;
+                let record = Record::decode(&bytes, &id, max_len)?;
+                Ok((id, record))
+            })
+            .collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! A backend that owns what it needs to live: a temp dir, a server process.
 
 use sessions::Result;
-use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
+use sessions::store::{Backend, OwnerId, Record, SessionId, UnixTime, Update};
 
 /// Delegates every call to `backend` and keeps `guard` alive as long as
 /// the backend, so the conformance suite can give each test its own
@@ -75,5 +75,14 @@ impl<B: Backend, G: Send + Sync + 'static> Backend for Guarded<B, G> {
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.backend.cleanup_expired(now).await
+    }
+
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        self.backend.owned(owner, now, max_len).await
     }
 }

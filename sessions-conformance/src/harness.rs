@@ -11,7 +11,7 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use sessions::store::{
-    Backend, Loaded, Record, ServerStore, SessionId, Store, Times, UnixTime, Update,
+    Backend, Loaded, OwnerId, Record, ServerStore, SessionId, Store, Times, UnixTime, Update,
 };
 use sessions::{Handle, Key, Result, SessionConfig, SessionData, Sessions};
 
@@ -329,6 +329,15 @@ impl<B: Backend> Backend for Twin<B> {
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.store.backend().cleanup_expired(now).await
+    }
+
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        self.store.backend().owned(owner, now, max_len).await
     }
 }
 

@@ -2,7 +2,9 @@
 //! backends that break one promise each, where the case for that promise
 //! must fail: a suite that passes everything checks nothing.
 
-use sessions::store::{Backend, MemoryBackend, Record, ServerStore, SessionId, UnixTime, Update};
+use sessions::store::{
+    Backend, MemoryBackend, OwnerId, Record, ServerStore, SessionId, UnixTime, Update,
+};
 use sessions::{Key, Result};
 use sessions_conformance::cases;
 
@@ -80,6 +82,15 @@ impl Backend for Broken {
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.0.cleanup_expired(now).await
+    }
+
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        self.0.owned(owner, now, max_len).await
     }
 }
 

@@ -22,9 +22,10 @@ struct Map {
 
 /// Two requests that save one `MapSession` at once merge key by key, and
 /// their flashes item by item.
-const MAP_FIELDS: Fields = Fields {
+const MAP_FIELDS: Fields<Map> = Fields {
     flash: &["flashes"],
     keyed: &["values"],
+    owner: |_| None,
 };
 
 /// An untyped session: string keys to any serde value, plus flashes.

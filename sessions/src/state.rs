@@ -9,7 +9,7 @@ use crate::codec::{self, Times, UnixTime};
 use crate::error::{Error, Result};
 use crate::merge::{self, MergeSpec};
 use crate::options::SessionConfig;
-use crate::store::{Loaded, Save, SaveOutcome, Store};
+use crate::store::{Loaded, OwnerId, Save, SaveOutcome, Store};
 
 /// Largest encoded session the registry decodes: far above any cookie, and
 /// a bound on what a corrupt server-side record can make us allocate.
@@ -243,6 +243,7 @@ impl<T: Serialize> State<T> {
                 action: Action::Destroy,
                 previous: self.loaded.clone(),
                 generation: self.generation,
+                owner: None,
             }));
         }
         if !self.dirty && !self.refresh {
@@ -281,6 +282,7 @@ impl<T: Serialize> State<T> {
             action,
             previous: self.loaded.clone(),
             generation: self.generation,
+            owner: None,
         }))
     }
 }
@@ -290,6 +292,8 @@ pub(crate) struct Plan {
     action: Action,
     previous: Option<Loaded>,
     pub(crate) generation: u64,
+    /// Who owns the session as it is written; the caller sets it.
+    pub(crate) owner: Option<OwnerId>,
 }
 
 enum Action {
@@ -415,6 +419,7 @@ impl Plan {
                     times: *times,
                     previous: self.previous.as_ref(),
                     renew: *renew,
+                    owner: self.owner,
                 };
                 Ok(match store.save(save).await? {
                     SaveOutcome::Saved(saved) => Ran::Done(Done {

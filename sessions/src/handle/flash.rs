@@ -56,7 +56,7 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
     async fn try_take<F: Flash>(&self, field: fn(&mut T) -> &mut F) -> Result<Option<F>> {
         let shared = &*self.shared;
         let now = UnixTime::now();
-        let (payload, previous, generation, persistent) = {
+        let (payload, previous, generation, persistent, owner) = {
             let mut state = self.state();
             let Some(previous) = state.loaded.clone().filter(|_| state.is_versioned()) else {
                 // Ended by another request meanwhile: its flash went with it.
@@ -69,7 +69,14 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
             let stored: Stored<&T> = (state.persistent, &state.data);
             let payload = codec::encode_cbor(&stored, previous.payload.len());
             *field(&mut state.data) = taken;
-            (payload?, previous, state.generation, state.persistent)
+            let owner = self.owner_of(&state.data);
+            (
+                payload?,
+                previous,
+                state.generation,
+                state.persistent,
+                owner,
+            )
         };
         let save = Save {
             name: shared.config.name(),
@@ -77,6 +84,7 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
             times: previous.times.reissued(now, shared.config.max_age()),
             previous: Some(&previous),
             renew: false,
+            owner,
         };
         match shared.store.save(save).await? {
             SaveOutcome::Saved(saved) => {

@@ -69,6 +69,8 @@ pub struct Handle<T> {
 struct Shared<T> {
     config: SessionConfig,
     merge: MergeSpec,
+    /// The owner's text of a session's data ([`SessionData::owner`]).
+    owner: fn(&T) -> Option<String>,
     store: Arc<dyn Store>,
     state: Mutex<State<T>>,
 }
@@ -148,19 +150,21 @@ impl<T: SessionData> Handle<T> {
         )
     }
 
-    /// A derived session merges field by field, flashes item by item.
-    const FIELDS: Fields = Fields {
+    /// A derived session merges field by field, flashes item by item, and
+    /// names its owner.
+    const FIELDS: Fields<T> = Fields {
         flash: T::FLASH_FIELDS,
         keyed: &[],
+        owner: T::owner,
     };
 }
 
 /// Which fields of a session type merge specially when two requests save
-/// it at once (see [`MergeSpec`]).
-#[derive(Clone, Copy)]
-pub(crate) struct Fields {
+/// it at once (see [`MergeSpec`]), and who owns a session of it.
+pub(crate) struct Fields<T> {
     pub(crate) flash: &'static [&'static str],
     pub(crate) keyed: &'static [&'static str],
+    pub(crate) owner: fn(&T) -> Option<String>,
 }
 
 /// Loads a session of data `T` under `config`: the one machinery behind
@@ -171,7 +175,7 @@ pub(crate) fn load_with_config<T>(
     extensions: &http::Extensions,
     headers: &http::HeaderMap,
     config: SessionConfig,
-    fields: Fields,
+    fields: Fields<T>,
 ) -> impl Future<Output = Result<Handle<T>>> + Send + 'static + use<T>
 where
     T: Default + Serialize + DeserializeOwned + Send + Sync + 'static,
@@ -194,6 +198,7 @@ where
                     on_conflict: config.on_conflict(),
                     session: config.name(),
                 },
+                owner: fields.owner,
                 store,
                 state: Mutex::new(state),
             }),

@@ -12,7 +12,7 @@ use crate::codec::{self, UnixTime};
 use crate::error::{Error, Result};
 use crate::registry::ErasedSession;
 use crate::state::{MAX_PAYLOAD_LEN, Ran, SessionCookie, Stored};
-use crate::store::BoxFuture;
+use crate::store::{BoxFuture, OwnerId};
 
 /// How many times a save meets a newer version before it gives up: each
 /// attempt that loses does so because another save of the session won.
@@ -57,8 +57,13 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
         let shared = &*self.shared;
         let planned = {
             let mut state = self.state();
+            let owner = self.owner_of(&state.data);
             state
                 .plan(&shared.config, UnixTime::now())?
+                .map(|mut plan| {
+                    plan.owner = owner;
+                    plan
+                })
                 .ok_or_else(|| state.take_pending())
         };
         let mut plan = match planned {
@@ -88,7 +93,10 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
                 Ran::Conflict(newer) => {
                     let bytes = plan.rebase(newer, &shared.merge, &shared.config)?;
                     // What saves must load: decoded before it is written.
-                    merged = Some(codec::decode_cbor::<Stored<T>>(&bytes, MAX_PAYLOAD_LEN)?);
+                    let stored = codec::decode_cbor::<Stored<T>>(&bytes, MAX_PAYLOAD_LEN)?;
+                    // The other request may have logged someone in.
+                    plan.owner = self.owner_of(&stored.1);
+                    merged = Some(stored);
                 }
             }
         }
@@ -96,6 +104,14 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
             session: shared.config.name(),
             attempts: MAX_SAVE_ATTEMPTS,
         })
+    }
+}
+
+impl<T> Handle<T> {
+    /// The owner of a session holding `data`, as its store indexes it.
+    pub(super) fn owner_of(&self, data: &T) -> Option<OwnerId> {
+        let text = (self.shared.owner)(data)?;
+        Some(OwnerId::new(self.shared.config.name(), &text))
     }
 }
 

@@ -5,7 +5,7 @@ use std::future::Future;
 use crate::codec::UnixTime;
 use crate::error::Result;
 use crate::id::SessionId;
-use crate::store::Record;
+use crate::store::{OwnerId, Record};
 
 /// Where a server-side store keeps records: a database, a directory, a
 /// cache. Wrap one in [`ServerStore`](crate::store::ServerStore) to get a
@@ -55,6 +55,14 @@ use crate::store::Record;
 ///   and write nothing.
 /// - **`cleanup_expired`** removes records whose lifetime is over and
 ///   returns how many; backends with native expiry may return 0.
+/// - **owned** is the owner index: the live records whose
+///   [`owner`](Record::owner) is the given one, with their ids. A record
+///   is in it from the `create` or `update` that wrote it with that owner
+///   until the write that changes its owner, its `delete`, or its expiry,
+///   and never after: an index entry must not outlive its session. A
+///   backend may keep entries it has not cleaned yet (a deleted session's,
+///   an expired one's) as long as `owned` never returns them: it can
+///   check each entry against the record, whose owner is authoritative.
 /// - Failures of the backend itself (I/O, network) are `Err`, never a
 ///   silent `None`/`false`.
 ///
@@ -98,7 +106,7 @@ use crate::store::Record;
 /// SQLite backend in the repository's `examples/` for a real one):
 ///
 /// ```
-/// use sessions::store::{Backend, Record, SessionId, UnixTime, Update};
+/// use sessions::store::{Backend, OwnerId, Record, SessionId, UnixTime, Update};
 /// use sessions::{Key, Result, store::ServerStore};
 ///
 /// struct Void;
@@ -121,6 +129,9 @@ use crate::store::Record;
 ///     }
 ///     async fn cleanup_expired(&self, _: UnixTime) -> Result<usize> {
 ///         Ok(0)
+///     }
+///     async fn owned(&self, _: &OwnerId, _: UnixTime, _: usize) -> Result<Vec<(SessionId, Record)>> {
+///         Ok(Vec::new())
 ///     }
 /// }
 ///
@@ -168,6 +179,16 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Removes expired records; returns how many.
     fn cleanup_expired(&self, now: UnixTime) -> impl Future<Output = Result<usize>> + Send;
+
+    /// The records live at `now` whose owner is `owner`, with their ids,
+    /// in no particular order; each payload at most `max_len` bytes (a
+    /// larger one is [`Error::RecordTooLarge`], as for `load`).
+    fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> impl Future<Output = Result<Vec<(SessionId, Record)>>> + Send;
 }
 
 /// What [`Backend::update`] did.

@@ -45,6 +45,7 @@ mod backend;
 mod cookie;
 mod file;
 mod memory;
+mod owner;
 mod protocol;
 mod record;
 #[cfg(feature = "redis")]
@@ -57,6 +58,7 @@ pub use backend::{Backend, Update};
 pub use cookie::CookieStore;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
+pub use owner::OwnerId;
 pub(crate) use protocol::{Save, SaveOutcome, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]

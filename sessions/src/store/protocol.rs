@@ -10,7 +10,7 @@ use std::fmt;
 
 use crate::codec::Times;
 use crate::error::Result;
-use crate::store::{BoxFuture, Loaded, Store};
+use crate::store::{BoxFuture, Loaded, OwnerId, Store};
 
 /// What the registry asks a store to write.
 #[derive(Clone, Copy)]
@@ -26,6 +26,9 @@ pub struct Save<'a> {
     /// The session must get a new identity: write it as new, then forget
     /// `previous`.
     pub renew: bool,
+    /// Who owns the session now, if anyone: a server-side store indexes
+    /// the record under it.
+    pub owner: Option<OwnerId>,
 }
 
 impl fmt::Debug for Save<'_> {
@@ -36,6 +39,7 @@ impl fmt::Debug for Save<'_> {
             .field("payload_len", &self.payload.len())
             .field("times", &self.times)
             .field("renew", &self.renew)
+            .field("owned", &self.owner.is_some())
             .finish_non_exhaustive()
     }
 }

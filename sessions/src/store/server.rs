@@ -216,7 +216,7 @@ impl<B: Backend> ServerStore<B> {
                 max: self.max_record_len,
             });
         }
-        let record = Record::new(save.payload.to_vec(), save.times);
+        let record = Record::new(save.payload.to_vec(), save.times).with_owner(save.owner);
         let previous = save
             .previous
             .and_then(|loaded| Some((loaded.id.clone()?, loaded.version)));

@@ -271,4 +271,15 @@ impl Backend for FileBackend {
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.run(move |dir| dir.cleanup(now)).await
     }
+
+    async fn owned(
+        &self,
+        _owner: &crate::store::OwnerId,
+        _now: UnixTime,
+        _max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        Err(Error::Backend(
+            "WIP: the owner index of this backend".into(),
+        ))
+    }
 }

@@ -11,7 +11,7 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, Record, ServerStore, Update};
+use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
 /// How many sessions [`MemoryStore::new`] keeps at most.
 ///
@@ -224,5 +224,26 @@ impl Backend for MemoryBackend {
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         Ok(self.shelf().purge_expired(now))
+    }
+
+    /// From an index of each owner's records, kept under the shelf's lock
+    /// with every write and removal (evictions included).
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        let owned = self.shelf().owned(owner, now);
+        match owned
+            .iter()
+            .find(|(_, record)| record.payload.len() > max_len)
+        {
+            Some((_, record)) => Err(Error::RecordTooLarge {
+                len: record.payload.len(),
+                max: max_len,
+            }),
+            None => Ok(owned),
+        }
     }
 }

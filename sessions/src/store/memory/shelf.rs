@@ -11,12 +11,12 @@
 //! flood of new sessions that never come back evicts its own kind: it
 //! cannot reach the records in use, which live in protected.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::slab::{Segment, Slab};
 use crate::codec::UnixTime;
 use crate::id::SessionId;
-use crate::store::{Record, Update};
+use crate::store::{OwnerId, Record, Update};
 
 /// Probation keeps at least `1 / PROBATION_SHARE` of the capacity (a
 /// fifth), so that new sessions have room to come back in before they are
@@ -40,6 +40,9 @@ pub(super) struct Shelf {
     /// `(expires_at, slot)` of every record: the first is the next to
     /// expire, so expired records are found without a scan.
     expiries: BTreeSet<(UnixTime, usize)>,
+    /// The slots of each owner's records, kept with every write and
+    /// removal, so an entry leaves with its record.
+    owners: HashMap<OwnerId, HashSet<usize>>,
     evicted: u64,
 }
 
@@ -53,6 +56,7 @@ impl Shelf {
             index: HashMap::new(),
             slab: Slab::new(),
             expiries: BTreeSet::new(),
+            owners: HashMap::new(),
             evicted: 0,
         }
     }
@@ -95,6 +99,7 @@ impl Shelf {
         let slot = self.slab.push(Segment::Probation, entry);
         self.index.insert(id.clone(), slot);
         self.expiries.insert((record.times.expires_at, slot));
+        self.index_owner(record.owner, slot);
         true
     }
 
@@ -116,6 +121,10 @@ impl Shelf {
         let old = std::mem::replace(&mut self.slab.get_mut(slot).record, record.clone());
         self.expiries.remove(&(old.times.expires_at, slot));
         self.expiries.insert((record.times.expires_at, slot));
+        if old.owner != record.owner {
+            self.unindex_owner(old.owner, slot);
+            self.index_owner(record.owner, slot);
+        }
         self.protect(slot);
         Update::Written
     }
@@ -138,6 +147,41 @@ impl Shelf {
             purged += 1;
         }
         purged
+    }
+
+    /// The records of `owner` live at `now`, with their ids.
+    pub(super) fn owned(&self, owner: &OwnerId, now: UnixTime) -> Vec<(SessionId, Record)> {
+        let Some(slots) = self.owners.get(owner) else {
+            return Vec::new();
+        };
+        slots
+            .iter()
+            .map(|&slot| self.slab.get(slot))
+            .filter(|entry| !entry.record.is_expired(now))
+            .map(|entry| (entry.id.clone(), entry.record.clone()))
+            .collect()
+    }
+
+    fn index_owner(&mut self, owner: Option<OwnerId>, slot: usize) {
+        if let Some(owner) = owner {
+            self.owners.entry(owner).or_default().insert(slot);
+        }
+    }
+
+    fn unindex_owner(&mut self, owner: Option<OwnerId>, slot: usize) {
+        let Some(owner) = owner else { return };
+        if let Some(slots) = self.owners.get_mut(&owner) {
+            slots.remove(&slot);
+            if slots.is_empty() {
+                self.owners.remove(&owner);
+            }
+        }
+    }
+
+    /// How many owners have an entry in the index, for tests.
+    #[cfg(test)]
+    fn indexed_owners(&self) -> usize {
+        self.owners.len()
     }
 
     fn live_slot(&self, id: &SessionId, now: UnixTime) -> Option<usize> {
@@ -186,6 +230,7 @@ impl Shelf {
         let Entry { id, record } = self.slab.remove(slot);
         self.index.remove(&id);
         self.expiries.remove(&(record.times.expires_at, slot));
+        self.unindex_owner(record.owner, slot);
     }
 }
 
@@ -293,5 +338,32 @@ mod tests {
         assert!(shelf.create(&id, &record(1_000, 10), NOW));
         assert!(!shelf.create(&id, &record(1_000, 10), NOW), "live now");
         assert_eq!((shelf.len(), shelf.evicted()), (1, 0));
+    }
+
+    #[test]
+    fn the_owner_index_leaves_with_each_record() {
+        let ada = OwnerId::new("user", "ada");
+        let owned = |secs| record(1_000, secs).with_owner(Some(ada));
+        let mut shelf = Shelf::new(2);
+        let ids: Vec<_> = (0..3).map(|_| SessionId::generate()).collect();
+        assert!(shelf.create(&ids[0], &owned(10), NOW));
+        assert!(shelf.create(&ids[1], &owned(100), NOW));
+        assert_eq!(shelf.owned(&ada, NOW).len(), 2);
+        // Expired, then dropped to make room for a newcomer: its entry
+        // goes with it.
+        let newcomer = record(1_000, 100);
+        assert!(shelf.create(&ids[2], &newcomer, NOW + Duration::from_secs(20)));
+        let later = NOW + Duration::from_secs(20);
+        let listed: Vec<_> = shelf
+            .owned(&ada, later)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(listed, [ids[1].clone()]);
+        // An update that clears the owner leaves the index.
+        let cleared = record(1_000, 100).with_version(2);
+        assert_eq!(shelf.update(&ids[1], 1, &cleared, later), Update::Written);
+        assert!(shelf.owned(&ada, later).is_empty());
+        assert_eq!(shelf.indexed_owners(), 0);
     }
 }

@@ -474,6 +474,17 @@ impl Backend for RedisBackend {
         // Redis expires every key at its session's expiry (PXAT).
         Ok(0)
     }
+
+    async fn owned(
+        &self,
+        _owner: &crate::store::OwnerId,
+        _now: UnixTime,
+        _max_len: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        Err(Error::Backend(
+            "WIP: the owner index of this backend".into(),
+        ))
+    }
 }
 
 impl fmt::Debug for RedisBackend {

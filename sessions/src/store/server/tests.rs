@@ -10,7 +10,7 @@ use super::*;
 use crate::Key;
 use crate::codec::{Mode, Times};
 use crate::id::ID_LEN;
-use crate::store::MemoryBackend;
+use crate::store::{MemoryBackend, OwnerId};
 
 const NAME: &str = "user";
 const MODES: [Mode; 2] = [Mode::Encrypted, Mode::Signed];
@@ -37,6 +37,7 @@ fn save<'a>(payload: &'a [u8], previous: Option<&'a Loaded>) -> Save<'a> {
         times: live(),
         previous,
         renew: false,
+        owner: None,
     }
 }
 
@@ -183,6 +184,14 @@ impl Backend for Careless {
     }
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.0.cleanup_expired(now).await
+    }
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        self.0.owned(owner, now, max).await
     }
 }
 

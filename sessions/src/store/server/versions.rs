@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::Key;
 use crate::codec::Times;
-use crate::store::MemoryBackend;
+use crate::store::{MemoryBackend, OwnerId};
 
 const NAME: &str = "user";
 
@@ -28,6 +28,7 @@ fn save<'a>(payload: &'a [u8], previous: Option<&'a Loaded>) -> Save<'a> {
         times: live(),
         previous,
         renew: false,
+        owner: None,
     }
 }
 
@@ -158,6 +159,14 @@ impl Backend for Liar {
     }
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
         self.inner.cleanup_expired(now).await
+    }
+    async fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        self.inner.owned(owner, now, max).await
     }
 }
 

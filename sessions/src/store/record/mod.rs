@@ -4,15 +4,16 @@
 //! ```text
 //! offset  size  field
 //!      0     4  magic "SESS"
-//!      4     1  format version (3)
+//!      4     1  format version (4)
 //!      5     3  reserved, zero
 //!      8    32  SHA-256 of "sessions record id" 0x00 and the id's 32 bytes
 //!     40     8  the record's version, big endian
-//!     48     8  created_at, seconds since the epoch, big endian
-//!     56     8  issued_at
-//!     64     8  expires_at
-//!     72     8  payload length in bytes
-//!     80     -  payload
+//!     48    32  the owner (an OwnerId digest), or 32 zero bytes for none
+//!     80     8  created_at, seconds since the epoch, big endian
+//!     88     8  issued_at
+//!     96     8  expires_at
+//!    104     8  payload length in bytes
+//!    112     -  payload
 //! ```
 //!
 //! The id digest binds a record to the id it was written under: a record
@@ -28,10 +29,17 @@
 //! Redis script) reads the first 48 bytes and finds magic, format, id and
 //! version in them.
 //!
+//! The owner is what a backend indexes the record under
+//! ([`Backend::owned`]); carried in the record, it is also what the store
+//! checks an index entry against, so a stale entry never lists a session
+//! that belongs to someone else.
+//!
+//! [`Backend::owned`]: crate::store::Backend::owned
+//!
 //! Older formats are not read (the crate is before 1.0): format 1 was
-//! `FileStore`'s before the id binding, format 2 had no version. Their
-//! records fail to decode as an unsupported format version, and their
-//! sessions start again.
+//! `FileStore`'s before the id binding, format 2 had no version, format 3
+//! no owner. Their records fail to decode as an unsupported format
+//! version, and their sessions start again.
 //!
 //! [`Backend::update`]: crate::store::Backend::update
 //!
@@ -48,11 +56,12 @@ use subtle::ConstantTimeEq as _;
 use crate::codec::{Times, UnixTime};
 use crate::error::{Error, Result};
 use crate::id::{ID_LEN, SessionId};
+use crate::store::owner::{OWNER_LEN, OwnerId};
 
 /// The first bytes of every encoded record.
 const MAGIC: [u8; 4] = *b"SESS";
 /// The format this build writes and reads.
-const FORMAT: u8 = 3;
+const FORMAT: u8 = 4;
 /// Domain separation of the id digest from any other use of SHA-256.
 const ID_DIGEST_CONTEXT: &[u8] = b"sessions record id\0";
 /// Length of the id digest.
@@ -61,18 +70,20 @@ const DIGEST_LEN: usize = 32;
 const DIGEST_AT: usize = 8;
 /// Where the record's version starts.
 pub(super) const VERSION_AT: usize = DIGEST_AT + DIGEST_LEN;
+/// Where the owner digest starts.
+pub(super) const OWNER_AT: usize = VERSION_AT + 8;
 /// Where the three times start.
-const TIMES_AT: usize = VERSION_AT + 8;
+const TIMES_AT: usize = OWNER_AT + OWNER_LEN;
 /// Where the payload length starts.
 const LEN_AT: usize = TIMES_AT + 3 * 8;
 /// Bytes before the payload.
 pub(super) const HEADER_LEN: usize = LEN_AT + 8;
 const _: () = assert!(
-    HEADER_LEN == MAGIC.len() + 1 + 3 + DIGEST_LEN + 5 * 8,
-    "magic, format, reserved, digest, version, three times and a length"
+    HEADER_LEN == MAGIC.len() + 1 + 3 + DIGEST_LEN + OWNER_LEN + 5 * 8,
+    "magic, format, reserved, digest, version, owner, three times and a length"
 );
 const _: () = assert!(
-    VERSION_AT == 40 && HEADER_LEN == 80,
+    VERSION_AT == 40 && OWNER_AT == 48 && HEADER_LEN == 112,
     "the layout of the module docs, which backends may rely on"
 );
 const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id");
@@ -104,7 +115,7 @@ const _: () = assert!(DIGEST_LEN == 32 && ID_LEN == 32, "SHA-256 of a 256-bit id
 /// let record = Record::new(b"secret".to_vec(), times);
 /// let debug = format!("{record:?}");
 /// assert!(debug.starts_with("Record { payload_len: 6, times: Times {"));
-/// assert!(debug.ends_with(", version: 1 }"));
+/// assert!(debug.ends_with(", version: 1, owned: false }"));
 /// assert!(!debug.contains(&format!("{:?}", b"secret"[0])));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -120,6 +131,9 @@ pub struct Record {
     ///
     /// [`Backend::update`]: crate::store::Backend::update
     pub version: u64,
+    /// Who owns the session, if anyone: what a backend indexes it under
+    /// for [`Backend::owned`](crate::store::Backend::owned).
+    pub owner: Option<OwnerId>,
 }
 
 impl fmt::Debug for Record {
@@ -128,6 +142,7 @@ impl fmt::Debug for Record {
             .field("payload_len", &self.payload.len())
             .field("times", &self.times)
             .field("version", &self.version)
+            .field("owned", &self.owner.is_some())
             .finish()
     }
 }
@@ -148,6 +163,7 @@ impl Record {
             payload,
             times,
             version: 1,
+            owner: None,
         }
     }
 
@@ -161,6 +177,20 @@ impl Record {
     #[must_use]
     pub fn with_version(mut self, version: u64) -> Self {
         self.version = version;
+        self
+    }
+
+    /// The record owned by `owner` instead.
+    ///
+    /// ```
+    /// # use sessions::store::{OwnerId, Record, Times, UnixTime};
+    /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::ZERO);
+    /// let ada = OwnerId::new("user", "ada");
+    /// assert_eq!(Record::new(vec![7], t).with_owner(Some(ada)).owner, Some(ada));
+    /// ```
+    #[must_use]
+    pub fn with_owner(mut self, owner: Option<OwnerId>) -> Self {
+        self.owner = owner;
         self
     }
 
@@ -185,7 +215,7 @@ impl Record {
     /// let t = Times::fresh(UnixTime::from_secs(1), std::time::Duration::from_secs(9));
     /// let (record, id) = (Record::new(vec![1, 2, 3], t).with_version(9), SessionId::generate());
     /// let bytes = record.encode(&id);
-    /// assert_eq!(&bytes[..5], b"SESS\x03");
+    /// assert_eq!(&bytes[..5], b"SESS\x04");
     /// assert_eq!(bytes[40..48], 9u64.to_be_bytes());
     /// assert_eq!(Record::decode(&bytes, &id, 1024)?, record);
     /// # Ok::<(), sessions::Error>(())
@@ -198,6 +228,8 @@ impl Record {
         bytes.extend_from_slice(&[0; 3]);
         bytes.extend_from_slice(&id_digest(id));
         bytes.extend_from_slice(&self.version.to_be_bytes());
+        let owner = self.owner.map_or([0; OWNER_LEN], |owner| *owner.as_bytes());
+        bytes.extend_from_slice(&owner);
         let times = self.times;
         for time in [times.created_at, times.issued_at, times.expires_at] {
             bytes.extend_from_slice(&time.as_secs().to_be_bytes());
@@ -238,7 +270,9 @@ impl Record {
         if payload.len() != len {
             return Err(corrupt("length does not match the header"));
         }
-        Ok(Self::new(payload.to_vec(), header.times).with_version(header.version))
+        Ok(Self::new(payload.to_vec(), header.times)
+            .with_version(header.version)
+            .with_owner(header.owner))
     }
 
     /// The most bytes of a stored value that [`decode`](Self::decode)
@@ -269,6 +303,7 @@ impl Record {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Header {
     pub(super) version: u64,
+    pub(super) owner: Option<OwnerId>,
     pub(super) times: Times,
     payload_len: u64,
 }
@@ -294,8 +329,11 @@ impl Header {
             buf.copy_from_slice(&bytes[at..at + 8]);
             u64::from_be_bytes(buf)
         };
+        let mut owner = [0; OWNER_LEN];
+        owner.copy_from_slice(&bytes[OWNER_AT..TIMES_AT]);
         Ok(Self {
             version: word(VERSION_AT),
+            owner: OwnerId::from_stored(owner),
             times: Times {
                 created_at: UnixTime::from_secs(word(TIMES_AT)),
                 issued_at: UnixTime::from_secs(word(TIMES_AT + 8)),
@@ -354,140 +392,4 @@ pub(super) fn is_corrupt(error: &Error) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io;
-
-    use super::*;
-
-    fn record(payload: &[u8]) -> Record {
-        let times = Times {
-            created_at: UnixTime::from_secs(1),
-            issued_at: UnixTime::from_secs(2),
-            expires_at: UnixTime::from_secs(u64::MAX),
-        };
-        Record::new(payload.to_vec(), times)
-    }
-
-    fn zero_id() -> SessionId {
-        SessionId::from_bytes(&[0; ID_LEN]).expect("32 bytes are an id")
-    }
-
-    #[test]
-    fn the_layout_is_pinned() {
-        let bytes = record(b"abc").with_version(0x0102).encode(&zero_id());
-        assert_eq!(&bytes[..8], b"SESS\x03\0\0\0");
-        // SHA-256("sessions record id\0" || 32 zero bytes): a change here
-        // is a format change and needs a version bump.
-        let digest = id_digest(&zero_id());
-        assert_eq!(&bytes[DIGEST_AT..VERSION_AT], &digest);
-        assert_eq!(digest[..4], [0xb6, 0x14, 0x14, 0x9f]);
-        assert_eq!(bytes[VERSION_AT..TIMES_AT], 0x0102u64.to_be_bytes());
-        assert_eq!(bytes[TIMES_AT..TIMES_AT + 8], 1u64.to_be_bytes());
-        assert_eq!(bytes[LEN_AT - 8..LEN_AT], u64::MAX.to_be_bytes());
-        assert_eq!(bytes[LEN_AT..HEADER_LEN], 3u64.to_be_bytes());
-        assert_eq!(&bytes[HEADER_LEN..], b"abc");
-        assert_eq!((VERSION_AT, TIMES_AT, LEN_AT, HEADER_LEN), (40, 48, 72, 80));
-    }
-
-    #[test]
-    fn the_version_round_trips_whole() {
-        let id = zero_id();
-        for version in [0, 1, 2, 0x0102_0304_0506_0708, u64::MAX] {
-            let record = record(b"v").with_version(version);
-            let decoded = Record::decode(&record.encode(&id), &id, 10).unwrap();
-            assert_eq!((decoded.version, &decoded), (version, &record));
-        }
-    }
-
-    #[test]
-    fn older_formats_are_refused() {
-        let id = zero_id();
-        let format_error = |bytes: &[u8]| {
-            let Err(Error::Decode(source)) = Record::decode(bytes, &id, 100) else {
-                panic!("another format must not decode");
-            };
-            source.to_string()
-        };
-        let good = record(&[7; 20]).encode(&id);
-        for format in [1, 2, 4] {
-            let mut bytes = good.clone();
-            bytes[4] = format;
-            assert!(format_error(&bytes).ends_with("unsupported format version"));
-        }
-        // A format 2 record as it was written: no version, 72 bytes of
-        // header.
-        let mut v2 = good[..VERSION_AT].to_vec();
-        v2[4] = 2;
-        v2.extend_from_slice(&good[TIMES_AT..]);
-        assert_eq!(v2.len(), 72 + 20);
-        assert!(format_error(&v2).ends_with("unsupported format version"));
-    }
-
-    #[test]
-    fn every_damaged_byte_of_the_header_is_refused() {
-        let id = zero_id();
-        let good = record(b"xy").encode(&id);
-        // Magic, format, reserved, digest, and the length (with room for
-        // the length it now claims, so that only the mismatch fails). The
-        // version and the times are any number.
-        let damage = [0, 3, 4, 5, 7, DIGEST_AT, VERSION_AT - 1, HEADER_LEN - 1];
-        for at in damage {
-            let mut bytes = good.clone();
-            bytes[at] ^= 0x01;
-            let err = Record::decode(&bytes, &id, 10).unwrap_err();
-            assert!(is_corrupt(&err), "byte {at}: {err:?}");
-        }
-    }
-
-    #[test]
-    fn lengths_must_match_exactly() {
-        let id = zero_id();
-        let good = record(b"xy").encode(&id);
-        for bad in [&good[..HEADER_LEN - 1], &good[..good.len() - 1], &[][..]] {
-            assert!(is_corrupt(&Record::decode(bad, &id, 10).unwrap_err()));
-        }
-        let longer = [&good[..], &[0]].concat();
-        assert!(is_corrupt(&Record::decode(&longer, &id, 10).unwrap_err()));
-    }
-
-    #[test]
-    fn a_huge_declared_length_is_too_large_not_a_panic() {
-        let id = zero_id();
-        let mut bytes = record(b"").encode(&id);
-        bytes[LEN_AT..HEADER_LEN].copy_from_slice(&u64::MAX.to_be_bytes());
-        let err = Record::decode(&bytes, &id, usize::MAX - 1).unwrap_err();
-        assert!(matches!(err, Error::RecordTooLarge { .. }), "{err:?}");
-        assert_eq!(Record::read_limit(usize::MAX), usize::MAX);
-    }
-
-    #[test]
-    fn a_payload_of_exactly_the_limit_decodes() {
-        let id = SessionId::generate();
-        let bytes = record(&[9; 10]).encode(&id);
-        assert_eq!(bytes.len(), Record::read_limit(10) - 1);
-        assert_eq!(Record::decode(&bytes, &id, 10).unwrap(), record(&[9; 10]));
-    }
-
-    #[test]
-    fn corrupt_errors_do_not_match_other_errors() {
-        assert!(is_corrupt(&corrupt("x")));
-        assert!(!is_corrupt(&Error::Decode("cbor".into())));
-        assert!(!is_corrupt(&Error::Backend("network".into())));
-        assert!(!is_corrupt(&Error::Io(io::ErrorKind::Other.into())));
-    }
-
-    #[test]
-    fn errors_never_name_the_id() {
-        let (alice, bob) = (SessionId::generate(), SessionId::generate());
-        let bytes = record(b"x").encode(&alice);
-        let Err(Error::Decode(source)) = Record::decode(&bytes, &bob, 10) else {
-            panic!("a record of another id must not decode");
-        };
-        let message = source.to_string();
-        assert_eq!(
-            message,
-            "not a valid session record: written under another id"
-        );
-        assert!(!message.contains(&alice.to_string()) && !message.contains(&bob.to_string()));
-    }
-}
+mod tests;
