@@ -103,6 +103,34 @@ impl Connection {
         within(bound, sending).await
     }
 
+    /// Sends `cmds`, each on one key, in the time of one round trip: one
+    /// pipeline to one server, concurrent requests to a Cluster (whose
+    /// client refuses a pipeline across slots). Each reply is a `T`; all
+    /// of them come within `bound`, or the request fails.
+    pub(super) async fn send_each<T: FromRedisValue + Send>(
+        &self,
+        cmds: Vec<Cmd>,
+        bound: Duration,
+    ) -> Result<Vec<T>> {
+        #[cfg(feature = "redis-cluster")]
+        if self.is_cluster() {
+            // Started together and each bounded: all end within `bound`.
+            let sends = cmds.iter().map(|cmd| self.send(Request::Cmd(cmd), bound));
+            return futures_util::future::try_join_all(sends).await;
+        }
+        let mut pipeline = redis::pipe();
+        for cmd in cmds {
+            pipeline.add_command(cmd);
+        }
+        self.send(Request::Pipeline(&pipeline), bound).await
+    }
+
+    /// Whether this is a Cluster, where one request reaches one slot.
+    #[cfg(feature = "redis-cluster")]
+    pub(super) fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
     /// The topology, for `Debug`.
     pub(super) fn kind(&self) -> &'static str {
         match self {
@@ -179,6 +207,17 @@ pub(super) async fn within<T>(
         Ok(result) => result.map_err(backend),
         Err(_) => Err(Error::Backend(Box::new(TimedOut { bound }))),
     }
+}
+
+/// Runs `work`, several requests, failing with [`TimedOut`] once `bound`
+/// has passed, however many requests it made.
+pub(super) async fn bounded<T>(
+    bound: Duration,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::time::timeout(bound, work)
+        .await
+        .unwrap_or_else(|_| Err(Error::Backend(Box::new(TimedOut { bound }))))
 }
 
 pub(super) fn backend(error: redis::RedisError) -> Error {

@@ -9,15 +9,17 @@ use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::record::{VERSION_AT, corrupt};
-use crate::store::{Backend, Record, ServerStore, Update};
+use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
 mod connection;
 mod options;
+mod owners;
 #[cfg(feature = "redis-sentinel")]
 mod sentinel;
 
-use connection::{Connection, NotReplicated, Request};
+use connection::{Connection, NotReplicated, Request, backend};
 pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
+use owners::millis;
 
 /// Sessions in Redis: many app servers, one session state (feature `redis`).
 ///
@@ -63,6 +65,36 @@ pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
 /// take the same flash write the same bytes, and both would be told they
 /// won. A flash whose take was resent this way is shown by no request
 /// rather than by two.
+///
+/// # Owners: one sorted set per owner
+///
+/// A session with an owner ([`Record::owner`]) is also listed in its
+/// owner's sorted set, under `<prefix>owner:<hex>` where `<hex>` is the
+/// [`OwnerId`] digest (never the owner's text): members are session ids,
+/// scores their expiry in ms. A save adds the id with this script, on the
+/// owner's key alone:
+///
+/// ```lua
+#[doc = include_str!("index.lua")]
+/// ```
+///
+/// On one server and through Sentinel the save and the script are one
+/// transaction (`MULTI`/`EXEC`, then `WAIT` when durable) in the save's
+/// one round trip. On a Cluster the two keys are in different slots:
+/// they are two requests sent at once (each with its `WAIT`), so a save
+/// still takes one round trip's time, within [`RedisOptions::bound`].
+/// A delete takes the id out of its owner's set: a second round trip, for
+/// a session with an owner only. [`Backend::owned`] reads the set
+/// (dropping the expired members) and then every member's record, in one
+/// pipeline (concurrent requests on a Cluster): two round trips for all
+/// of an owner's sessions, within the bound.
+///
+/// The record, not the set, says who owns a session: `owned` lists a
+/// member only if its record is live and has that owner. So an entry left
+/// behind (an update that changed the owner, or that turned out `Stale`
+/// or `Missing` after indexing its id, a delete whose second request
+/// failed) never lists a session; it leaves the set at its expiry, and on
+/// one server `owned` prunes it at once.
 ///
 /// This example needs a Redis server, so it is only compiled (`no_run`):
 ///
@@ -356,18 +388,38 @@ impl RedisBackend {
     /// Sends a write; with durable saves, followed by `WAIT` in the same
     /// round trip, failing unless enough replicas confirmed it.
     async fn write<T: FromRedisValue + Send>(&self, cmd: redis::Cmd) -> Result<T> {
-        let bound = self.options.bound();
-        let Some(durability) = self.options.durability else {
+        if self.options.durability.is_none() {
+            let bound = self.options.bound();
             return self.connection.send(Request::Cmd(&cmd), bound).await;
-        };
-        let wait_ms = u64::try_from(durability.timeout.as_millis()).unwrap_or(u64::MAX);
+        }
         let mut pipeline = redis::pipe();
         pipeline.add_command(cmd);
+        let (reply,): (T,) = self.send_durably(pipeline).await?;
+        Ok(reply)
+    }
+
+    /// Sends `pipeline`; with durable saves, followed by `WAIT` in the same
+    /// round trip, failing unless enough replicas confirmed it. `T` holds
+    /// the replies of the pipeline's commands that are not ignored.
+    async fn send_durably<T: FromRedisValue + Send>(
+        &self,
+        mut pipeline: redis::Pipeline,
+    ) -> Result<T> {
+        let bound = self.options.bound();
+        let Some(durability) = self.options.durability else {
+            return self
+                .connection
+                .send(Request::Pipeline(&pipeline), bound)
+                .await;
+        };
+        let wait_ms = u64::try_from(durability.timeout.as_millis()).unwrap_or(u64::MAX);
         pipeline.cmd("WAIT").arg(durability.replicas).arg(wait_ms);
-        let (reply, confirmed): (T, i64) = self
+        let mut replies: Vec<redis::Value> = self
             .connection
             .send(Request::Pipeline(&pipeline), bound)
             .await?;
+        let confirmed = replies.pop().map_or(Ok(0), redis::from_redis_value::<i64>);
+        let confirmed = confirmed.map_err(|e| backend(e.into()))?;
         if confirmed < i64::from(durability.replicas) {
             return Err(Error::Backend(Box::new(NotReplicated {
                 confirmed,
@@ -375,18 +427,20 @@ impl RedisBackend {
                 timeout: durability.timeout,
             })));
         }
-        Ok(reply)
+        redis::from_redis_value(redis::Value::Array(replies)).map_err(|e| backend(e.into()))
     }
 
-    /// `SET key value <condition> PXAT expiry`: `true` when written.
-    async fn set(&self, id: &SessionId, record: &Record, condition: &str) -> Result<bool> {
+    /// `SET key value NX PXAT expiry`, and the owner's index: `true` when
+    /// written.
+    async fn set_new(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
         let mut cmd = redis::cmd("SET");
         cmd.arg(self.key(id))
             .arg(record.encode(id))
-            .arg(condition)
+            .arg("NX")
             .arg("PXAT")
-            .arg(record.times.expires_at.as_secs().saturating_mul(1000));
-        let reply: Option<String> = self.write(cmd).await?;
+            .arg(millis(record.times.expires_at));
+        let index = self.index_cmd(id, record, now);
+        let reply: Option<String> = self.write_indexed(cmd, index).await?;
         Ok(reply.is_some())
     }
 
@@ -408,34 +462,30 @@ impl RedisBackend {
         Ok(Some(record).filter(|r| !r.is_expired(now)))
     }
 
-    /// Runs [`UPDATE_SCRIPT`]: compare-and-set on the version, one round
-    /// trip.
+    /// Runs [`UPDATE_SCRIPT`]: compare-and-set on the version, with the
+    /// owner's index in the same round trip.
     async fn compare_and_set(
         &self,
         id: &SessionId,
         expected: u64,
         record: &Record,
+        now: UnixTime,
     ) -> Result<Update> {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(UPDATE_SCRIPT)
             .arg(1)
             .arg(self.key(id))
             .arg(record.encode(id))
-            .arg(record.times.expires_at.as_secs().saturating_mul(1000))
+            .arg(millis(record.times.expires_at))
             .arg(&expected.to_be_bytes()[..]);
-        match self.write::<i64>(cmd).await? {
+        let index = self.index_cmd(id, record, now);
+        match self.write_indexed::<i64>(cmd, index).await? {
             WRITTEN => Ok(Update::Written),
             STALE => Ok(Update::Stale),
             MISSING => Ok(Update::Missing),
             NOT_A_RECORD => Err(corrupt("not a record of this id and format")),
             _ => Err(Error::Backend("unknown reply of the update script".into())),
         }
-    }
-
-    async fn del(&self, id: &SessionId) -> Result<bool> {
-        let mut cmd = redis::cmd("DEL");
-        cmd.arg(self.key(id));
-        Ok(self.write::<i64>(cmd).await? > 0)
     }
 }
 
@@ -444,9 +494,10 @@ impl Backend for RedisBackend {
         "redis"
     }
 
-    async fn create(&self, id: &SessionId, record: &Record, _now: UnixTime) -> Result<bool> {
-        // Redis judges liveness by its own clock: a key lives until its PXAT.
-        self.set(id, record, "NX").await
+    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
+        // Redis judges liveness by its own clock: a key lives until its
+        // PXAT. `now` only drops the expired entries of the owner's index.
+        self.set_new(id, record, now).await
     }
 
     async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
@@ -461,13 +512,15 @@ impl Backend for RedisBackend {
         id: &SessionId,
         expected: u64,
         record: &Record,
-        _now: UnixTime,
+        now: UnixTime,
     ) -> Result<Update> {
-        self.compare_and_set(id, expected, record).await
+        self.compare_and_set(id, expected, record, now).await
     }
 
+    /// One round trip, a second for a session with an owner (its id
+    /// leaves the owner's index).
     async fn delete(&self, id: &SessionId) -> Result<bool> {
-        self.del(id).await
+        self.delete_indexed(id).await
     }
 
     async fn cleanup_expired(&self, _now: UnixTime) -> Result<usize> {
@@ -475,15 +528,15 @@ impl Backend for RedisBackend {
         Ok(0)
     }
 
+    /// Two round trips (three when stale entries are pruned), within the
+    /// bound: [`RedisStore`]'s docs describe the index.
     async fn owned(
         &self,
-        _owner: &crate::store::OwnerId,
-        _now: UnixTime,
-        _max_len: usize,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
     ) -> Result<Vec<(SessionId, Record)>> {
-        Err(Error::Backend(
-            "WIP: the owner index of this backend".into(),
-        ))
+        self.list_owned(owner, now, max_len).await
     }
 }
 
