@@ -1,9 +1,9 @@
 //! `RedisBackend`'s owner index against a real `redis-server`: exact
 //! listings through creates, updates, owner changes, deletes and expiry;
 //! stale entries pruned; the owner's set expiring with its last session;
-//! keys that never hold an owner's text; durable saves; an owned session
-//! saved through the registry; and a hundred sessions of one owner listed
-//! and revoked (timings printed, never asserted).
+//! keys that never hold an owner's text; durable saves; Sentinel; an owned
+//! session saved through the registry; and a hundred sessions of one owner
+//! listed and revoked (timings printed, never asserted).
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -14,6 +14,7 @@ use sessions::store::{
     SessionId, Times, UnixTime, Update,
 };
 use sessions::{Error, Handle, Key, SessionConfig, SessionData, SessionOwner, Sessions};
+use sessions_tests::redis_sentinel::RedisSentinelSet;
 use sessions_tests::redis_server::RedisServer;
 use sessions_tests::wait::wait_until;
 
@@ -439,4 +440,27 @@ async fn a_session_saved_through_the_registry_is_listed_under_its_owner() {
         .await
         .unwrap();
     assert!(listed(store.backend(), &owner).await.is_empty());
+}
+
+#[tokio::test]
+async fn through_sentinel_the_index_rides_with_the_save() {
+    let set = RedisSentinelSet::start();
+    let urls = set.sentinel_urls();
+    let urls: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let options = RedisOptions::new().durable(1, Duration::from_secs(1));
+    let backend = RedisBackend::connect_sentinel_with(&urls, set.master_name(), options)
+        .await
+        .unwrap();
+    let (ada, id, now) = (user("ada"), SessionId::generate(), UnixTime::now());
+    assert!(
+        backend
+            .create(&id, &record(Some(ada), 600), now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(listed(&backend, &ada).await, HashSet::from([id.clone()]));
+    let replica = set.data_node(1);
+    assert_eq!(int(replica, &format!("ZCARD {}", owner_key(&ada))), 1);
+    assert!(backend.delete(&id).await.unwrap());
+    assert!(listed(&backend, &ada).await.is_empty());
 }
