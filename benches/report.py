@@ -247,6 +247,15 @@ def main():
               ("redis/load+save/ours", "redis/load+save/raw"),
               ("redis/load+save/raw", None),
           ])
+    pairs("4b. RedisStore: durable saves, owned sessions, an owner's 100 sessions "
+          "(ratios = this / redis/load+save/ours)",
+          medians, [
+              ("redis/load+save/ours", None),
+              ("redis/load+save/ours-durable", "redis/load+save/ours"),
+              ("redis/load+save/ours-owned", "redis/load+save/ours"),
+              ("redis/owned/list-100", "redis/load+save/ours"),
+              ("redis/owned/revoke-100", "redis/load+save/ours"),
+          ])
     ratio_check(checks, medians, "files/load+save/ours", "files/load+save/raw",
                 FILES_TARGET, f"FileStore load+save <= {FILES_TARGET}x raw")
     ratio_check(checks, medians, "redis/load+save/ours", "redis/load+save/raw",

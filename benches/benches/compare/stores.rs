@@ -2,7 +2,9 @@
 //! that changes a field, through the registry), against the raw operations
 //! on bytes of the same size: a file read + write (temp file, fsync, rename)
 //! and a Redis `GET` + `SET`; and the same request with durable saves
-//! (`WAIT 1` for a replica), against the plain one.
+//! (`WAIT 1` for a replica), or on a session with an owner (indexed in the
+//! same round trip), against the plain one; and listing and revoking the
+//! 100 sessions of one owner.
 
 use std::fs::{self, File};
 use std::hint::black_box;
@@ -10,12 +12,15 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::Criterion;
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion};
 use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
 use sessions::store::{
-    Record, RedisBackend, RedisOptions, ServerStore, SessionId, Store, Times, UnixTime,
+    Backend, DEFAULT_MAX_RECORD_LEN, OwnerId, Record, RedisBackend, RedisOptions, ServerStore,
+    SessionId, Store, Times, UnixTime,
 };
-use sessions::{FileStore, Key, RedisStore, Sessions};
+use sessions::{FileStore, Handle, Key, RedisStore, SessionConfig, SessionData, Sessions};
 use sessions_benches::fixture::{
     COOKIE_NAME, Profile, ProfileSession, WEEK, cookie_value, request, stored_payload,
 };
@@ -39,6 +44,51 @@ async fn load_and_save(sessions: &Sessions, cookie: &str) {
         .await
         .expect("the session saves");
     black_box(res);
+}
+
+/// The representative session owned by its user, as `#[session(owner)]`
+/// on `user_id` makes it: the same payload bytes, indexed under the owner.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(transparent)]
+struct OwnedProfile(Profile);
+
+impl SessionData for OwnedProfile {
+    const CONFIG: SessionConfig = <Profile as SessionData>::CONFIG;
+
+    fn owner(&self) -> Option<String> {
+        Some(self.0.user_id.to_string())
+    }
+}
+
+/// [`load_and_save`] of an [`OwnedProfile`]: every save also indexes it.
+async fn load_and_save_owned(sessions: &Sessions, cookie: &str) {
+    let req = request(sessions, Some(cookie));
+    let user = Handle::<OwnedProfile>::load(&req)
+        .await
+        .expect("the store answers");
+    assert!(!user.is_new(), "the session is live");
+    user.update(|p| p.0.updated_at += 1);
+    let mut res = http::Response::new(());
+    sessions::save(&req, &mut res)
+        .await
+        .expect("the session saves");
+    black_box(res);
+}
+
+/// Saves a new owned representative session; returns its cookie value.
+fn create_owned(rt: &Runtime, sessions: &Sessions) -> String {
+    let req = request(sessions, None);
+    let mut res = http::Response::new(());
+    rt.block_on(async {
+        let user = Handle::<OwnedProfile>::load(&req)
+            .await
+            .expect("the store answers");
+        user.replace(OwnedProfile(Profile::representative()));
+        sessions::save(&req, &mut res)
+            .await
+            .expect("a new session is saved");
+    });
+    cookie_value(&res)
 }
 
 /// Saves a new representative session; returns its cookie value.
@@ -208,6 +258,7 @@ fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
     group.bench_function("load+save/ours-durable", |b| {
         b.iter(|| rt.block_on(load_and_save(&durable_sessions, &durable_cookie)));
     });
+    owned(&mut group, rt, &store, payload, times);
     group.finish();
     drop(replica);
     drop(server);
@@ -234,4 +285,74 @@ fn get(rt: &Runtime, raw: &mut ConnectionManager, key: &str) -> Vec<u8> {
     )
     .expect("GET succeeds")
     .expect("the key is there")
+}
+
+/// An owner's sessions on the plain store: a request on an owned session,
+/// and listing and revoking 100 sessions of one owner through
+/// [`Backend::owned`] and [`Backend::delete`].
+fn owned(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    rt: &Runtime,
+    store: &std::sync::Arc<RedisStore>,
+    payload: &[u8],
+    times: Times,
+) {
+    let sessions = Sessions::new(std::sync::Arc::clone(store));
+    let cookie = create_owned(rt, &sessions);
+    group.bench_function("load+save/ours-owned", |b| {
+        b.iter(|| rt.block_on(load_and_save_owned(&sessions, &cookie)));
+    });
+    let backend = store.backend();
+    let listed = OwnerId::new(COOKIE_NAME, "listed");
+    let record = Record::new(payload.to_vec(), times).with_owner(Some(listed));
+    rt.block_on(log_in(backend, &record, 100));
+    group.bench_function("owned/list-100", |b| {
+        b.iter(|| {
+            let owned =
+                rt.block_on(backend.owned(&listed, UnixTime::now(), DEFAULT_MAX_RECORD_LEN));
+            assert_eq!(owned.expect("the store answers").len(), 100);
+        });
+    });
+    let revoked = OwnerId::new(COOKIE_NAME, "revoked");
+    let record = record.with_owner(Some(revoked));
+    group.bench_function("owned/revoke-100", |b| {
+        b.iter_batched(
+            || rt.block_on(log_in(backend, &record, 100)),
+            |()| assert_eq!(rt.block_on(revoke_all(backend, &revoked)), 100),
+            BatchSize::PerIteration,
+        );
+    });
+}
+
+/// Creates `n` sessions holding `record` at once, as `n` logins would.
+async fn log_in(backend: &RedisBackend, record: &Record, n: usize) {
+    let mut creates = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (backend, record) = (backend.clone(), record.clone());
+        creates.spawn(async move {
+            let id = SessionId::generate();
+            backend.create(&id, &record, UnixTime::now()).await
+        });
+    }
+    for created in creates.join_all().await {
+        assert!(created.expect("the store answers"), "a new id is free");
+    }
+}
+
+/// What revoking all of an owner's sessions costs: list them, then delete
+/// every one at once. Returns how many went.
+async fn revoke_all(backend: &RedisBackend, owner: &OwnerId) -> usize {
+    let sessions = backend
+        .owned(owner, UnixTime::now(), DEFAULT_MAX_RECORD_LEN)
+        .await
+        .expect("the store answers");
+    let mut revokes = tokio::task::JoinSet::new();
+    for (id, _) in sessions {
+        let backend = backend.clone();
+        revokes.spawn(async move { backend.delete(&id).await });
+    }
+    let results = revokes.join_all().await.into_iter();
+    results
+        .filter(|r| *r.as_ref().expect("the store answers"))
+        .count()
 }
