@@ -18,7 +18,10 @@ use crate::state::State;
 use crate::store::Store;
 
 mod flash;
+mod owners;
 mod save;
+
+pub use owners::{OwnedSession, SessionHandle};
 
 /// `T::CONFIG`, checked when the build evaluates this constant.
 struct Checked<T>(std::marker::PhantomData<T>);

@@ -2,9 +2,10 @@
 
 use crate::codec::{Binding, Codec, MAX_SEALED_LEN, Mode, UnixTime};
 use crate::error::{Error, Result};
+use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::protocol::Sealed;
-use crate::store::{BoxFuture, Loaded, Save, SaveOutcome, Saved, Store};
+use crate::store::{BoxFuture, Loaded, OwnedRecord, OwnerId, Save, SaveOutcome, Saved, Store};
 
 const KIND: &str = "cookie";
 
@@ -118,6 +119,37 @@ impl Sealed for CookieStore {
             })
         });
         Box::pin(async move { saved })
+    }
+
+    /// A cookie session lives in its browser: there is nothing to list.
+    fn owned<'a>(
+        &'a self,
+        _name: &'a str,
+        _owner: &'a OwnerId,
+        _now: UnixTime,
+    ) -> BoxFuture<'a, Result<Vec<OwnedRecord>>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
+
+    /// Nor one to revoke by handle.
+    fn revoke<'a>(
+        &'a self,
+        _name: &'a str,
+        _owner: &'a OwnerId,
+        _handle: &'a str,
+        _now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(async { Ok(false) })
+    }
+
+    fn revoke_all<'a>(
+        &'a self,
+        _name: &'a str,
+        _owner: &'a OwnerId,
+        _keep: Option<&'a SessionId>,
+        _now: UnixTime,
+    ) -> BoxFuture<'a, Result<usize>> {
+        Box::pin(async { Ok(0) })
     }
 }
 

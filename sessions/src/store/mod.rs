@@ -59,7 +59,7 @@ pub use cookie::CookieStore;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub use owner::OwnerId;
-pub(crate) use protocol::{Save, SaveOutcome, Saved};
+pub(crate) use protocol::{OwnedRecord, Save, SaveOutcome, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]
 pub use redis::{
@@ -135,6 +135,8 @@ pub struct Loaded {
     pub(crate) id: Option<SessionId>,
     /// The record's version on a server-side store; 0 in a cookie.
     pub(crate) version: u64,
+    /// The record's owner on a server-side store.
+    pub(crate) owner: Option<OwnerId>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -159,6 +161,7 @@ impl Loaded {
             stale_key: false,
             id: None,
             version: 0,
+            owner: None,
         }
     }
 

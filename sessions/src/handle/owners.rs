@@ -1,0 +1,213 @@
+//! An owner's sessions, seen from one of them: list them, revoke one, log
+//! out everywhere else, log out everywhere; and the cap per owner.
+//!
+//! The owner is the current session's ([`SessionData::owner`]), so a
+//! handler can only reach the sessions of whoever is logged in. A session
+//! with no owner has none to list or revoke.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use super::Handle;
+use crate::codec::{self, UnixTime};
+use crate::data::SessionData;
+use crate::error::Result;
+use crate::id::SessionId;
+use crate::state::{MAX_PAYLOAD_LEN, Stored};
+use crate::store::OwnerId;
+
+/// One live session of an owner, as [`Handle::owner_sessions`] lists it.
+///
+/// `data` is the session's own data, so what an app chose to record in
+/// it (a user agent, a login time, a city) is there to show.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct OwnedSession<T> {
+    /// Revokes this session ([`Handle::revoke`]); reveals nothing.
+    pub handle: SessionHandle,
+    /// When the session was created.
+    pub created_at: SystemTime,
+    /// When it was last saved.
+    pub last_seen: SystemTime,
+    /// When it expires unless it is saved again.
+    pub expires_at: SystemTime,
+    /// Whether it is the session of the request that listed it.
+    pub current: bool,
+    /// Its data.
+    pub data: T,
+}
+
+/// An opaque token that names one session of an owner, for
+/// [`Handle::revoke`]: the session's id sealed under the store's keys for
+/// this purpose only. It neither reveals the id nor works as a cookie, it
+/// expires with the session, and it revokes nothing of another owner.
+/// Its text (`as_str`, `Display`) goes into a page and comes back from a
+/// form.
+///
+/// ```
+/// use sessions::SessionHandle;
+///
+/// let handle = SessionHandle::from("text from a form".to_owned());
+/// assert_eq!(handle.as_str(), "text from a form");
+/// assert_eq!(handle.to_string(), "text from a form");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SessionHandle(String);
+
+impl SessionHandle {
+    /// The handle's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for SessionHandle {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl fmt::Display for SessionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SessionHandle {
+    /// Not the token: it revokes a session.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionHandle(..)")
+    }
+}
+
+impl<T: SessionData> Handle<T> {
+    /// The live sessions of this session's owner (its own included, marked
+    /// `current`), oldest first; none when the session has no owner or
+    /// lives in a cookie.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails, or a listed session does not decode as `T`.
+    pub async fn owner_sessions(&self) -> Result<Vec<OwnedSession<T>>> {
+        let Some((owner, current)) = self.owner_and_id() else {
+            return Ok(Vec::new());
+        };
+        let name = self.shared.config.name();
+        let owned = self
+            .shared
+            .store
+            .owned(name, &owner, UnixTime::now())
+            .await?;
+        let mut sessions = owned
+            .into_iter()
+            .map(|record| {
+                let (_, data) =
+                    codec::decode_cbor::<Stored<T>>(&record.loaded.payload, MAX_PAYLOAD_LEN)?;
+                let times = record.loaded.times;
+                Ok(OwnedSession {
+                    handle: SessionHandle(record.handle),
+                    created_at: times.created_at.to_system_time(),
+                    last_seen: times.issued_at.to_system_time(),
+                    expires_at: times.expires_at.to_system_time(),
+                    current: current.is_some() && record.loaded.id == current,
+                    data,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        sessions.sort_by_key(|session| session.created_at);
+        Ok(sessions)
+    }
+
+    /// Ends the session `handle` names, if it is a live session of this
+    /// session's owner; whether it ended one. Revoking the current session
+    /// ends it too: this request's save then removes its cookie.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails. A handle that is forged, expired, of another
+    /// owner or already revoked is `Ok(false)`.
+    pub async fn revoke(&self, handle: &SessionHandle) -> Result<bool> {
+        let Some((owner, _)) = self.owner_and_id() else {
+            return Ok(false);
+        };
+        let name = self.shared.config.name();
+        let now = UnixTime::now();
+        self.shared
+            .store
+            .revoke(name, &owner, handle.as_str(), now)
+            .await
+    }
+
+    /// Ends every other session of this session's owner: "log out
+    /// everywhere else". Returns how many it ended.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub async fn revoke_others(&self) -> Result<usize> {
+        let Some((owner, current)) = self.owner_and_id() else {
+            return Ok(0);
+        };
+        let name = self.shared.config.name();
+        let now = UnixTime::now();
+        let store = &self.shared.store;
+        store.revoke_all(name, &owner, current.as_ref(), now).await
+    }
+
+    /// Ends every session of this session's owner, this one included:
+    /// "log out everywhere". This session is destroyed, so the response
+    /// removes its cookie. Returns how many stored sessions it ended.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub async fn revoke_all(&self) -> Result<usize> {
+        let Some((owner, _)) = self.owner_and_id() else {
+            self.destroy();
+            return Ok(0);
+        };
+        let name = self.shared.config.name();
+        let now = UnixTime::now();
+        let ended = self
+            .shared
+            .store
+            .revoke_all(name, &owner, None, now)
+            .await?;
+        self.destroy();
+        Ok(ended)
+    }
+
+    /// The owner of the session as it is now, and its stored id if any.
+    fn owner_and_id(&self) -> Option<(OwnerId, Option<SessionId>)> {
+        let state = self.state();
+        let owner = self.owner_of(&state.data)?;
+        let id = state.loaded.as_ref().and_then(|loaded| loaded.id.clone());
+        Some((owner, id))
+    }
+}
+
+impl<T> Handle<T> {
+    /// Revokes the oldest sessions of `owner` past the configured cap,
+    /// never `keep` (the session just saved).
+    pub(super) async fn enforce_cap(&self, owner: &OwnerId, keep: &SessionId) -> Result<()> {
+        let Some(max) = self.shared.config.max_per_owner() else {
+            return Ok(());
+        };
+        let name = self.shared.config.name();
+        let now = UnixTime::now();
+        let mut owned = self.shared.store.owned(name, owner, now).await?;
+        let Some(excess) = owned.len().checked_sub(max.get() as usize) else {
+            return Ok(());
+        };
+        owned.retain(|record| record.loaded.id.as_ref() != Some(keep));
+        owned.sort_by_key(|record| record.loaded.times.created_at);
+        for record in owned.iter().take(excess) {
+            self.shared
+                .store
+                .revoke(name, owner, &record.handle, now)
+                .await?;
+        }
+        Ok(())
+    }
+}
