@@ -49,8 +49,8 @@ fn someone(name: &str) -> String {
 /// The ids `owned` lists, sorted.
 async fn owned_ids<B: Backend>(h: &Harness<B>, owner: &OwnerId) -> Vec<SessionId> {
     let max = h.store.max_record_len();
-    let owned = h.backend().owned(owner, UnixTime::now(), max).await;
-    let mut ids: Vec<_> = owned
+    let listed = h.backend().owned(owner, UnixTime::now(), max).await;
+    let mut ids: Vec<_> = listed
         .expect("Backend::owned failed")
         .into_iter()
         .map(|(id, _)| id)
@@ -452,9 +452,9 @@ pub async fn store_revoke_racing_a_save_never_resurrects<B: Backend>(
     let mut busy = Browser::new(&h);
     busy.log_in(&ada, "busy").await;
     let cookie = busy.cookie.clone().expect("logged in");
-    let (loaded, revoked) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
+    let (loaded, done) = (Arc::new(Barrier::new(2)), Arc::new(Barrier::new(2)));
     let saver = {
-        let (h, loaded, revoked) = (Arc::clone(&h), Arc::clone(&loaded), Arc::clone(&revoked));
+        let (h, loaded, done) = (Arc::clone(&h), Arc::clone(&loaded), Arc::clone(&done));
         tokio::spawn(async move {
             for round in 0..20 {
                 let req = h.request(Some((Account::CONFIG.name(), &cookie)));
@@ -463,7 +463,7 @@ pub async fn store_revoke_racing_a_save_never_resurrects<B: Backend>(
                 if round == 5 {
                     // Loaded before the revoke, saved after it.
                     loaded.wait().await;
-                    revoked.wait().await;
+                    done.wait().await;
                 }
                 let mut res = http::Response::new(());
                 sessions::save(&req, &mut res)
@@ -478,7 +478,7 @@ pub async fn store_revoke_racing_a_save_never_resurrects<B: Backend>(
     revoker
         .visit::<Account, _>(async |s| s.revoke_all().await.expect("revokes"))
         .await;
-    revoked.wait().await;
+    done.wait().await;
     saver.await.expect("the saving browser panicked");
     assert!(
         owned_ids(&h, &owner).await.is_empty(),

@@ -170,6 +170,15 @@ pub(crate) struct Fields<T> {
     pub(crate) owner: fn(&T) -> Option<String>,
 }
 
+// By hand: a derive would ask `T: Copy`, which a fn pointer does not need.
+impl<T> Clone for Fields<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Fields<T> {}
+
 /// Loads a session of data `T` under `config`: the one machinery behind
 /// typed sessions and [`MapSession`](crate::MapSession). `config` has been
 /// checked by its caller: at compile time for typed sessions, at run time

@@ -16,7 +16,8 @@ use crate::id::SessionId;
 use crate::state::{MAX_PAYLOAD_LEN, Stored};
 use crate::store::OwnerId;
 
-/// One live session of an owner, as [`Handle::owner_sessions`] lists it.
+/// One live session of an owner, as [`Handle::owner_sessions`] lists it
+/// (whose example reads one).
 ///
 /// `data` is the session's own data, so what an app chose to record in
 /// it (a user agent, a login time, a city) is there to show.
@@ -89,17 +90,53 @@ impl<T: SessionData> Handle<T> {
     /// # Errors
     ///
     /// When the store fails, or a listed session does not decode as `T`.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{Handle, Key, MemoryStore, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Account { user: Option<u64>, agent: String }
+    /// # impl SessionData for Account {
+    /// #     const CONFIG: SessionConfig = SessionConfig::new("account");
+    /// #     fn owner(&self) -> Option<String> { self.user.map(|u| u.to_string()) }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(MemoryStore::new(Key::generate()));
+    /// // Logs user 7 in from `agent`; the cookie of the new session.
+    /// # let log_in = async |agent: &str| {
+    /// #     let mut req = http::Request::new(());
+    /// #     sessions.attach(&mut req);
+    /// #     let account = Handle::<Account>::load(&req).await.unwrap();
+    /// #     account.update(|a| { a.user = Some(7); a.agent = agent.to_owned(); });
+    /// #     let mut res = http::Response::new(());
+    /// #     sessions::save(&req, &mut res).await.unwrap();
+    /// #     res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    /// # };
+    /// # let request = |cookie: &str| {
+    /// #     let mut req = http::Request::builder().header("cookie", cookie).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # };
+    /// let (phone, laptop) = (log_in("phone").await, log_in("laptop").await);
+    /// let req = request(&laptop);
+    /// let account = Handle::<Account>::load(&req).await?;
+    /// let listed = account.owner_sessions().await?;
+    /// let agents: Vec<_> = listed.iter().map(|s| (s.data.agent.as_str(), s.current)).collect();
+    /// assert_eq!(agents.len(), 2);
+    /// assert!(agents.contains(&("phone", false)) && agents.contains(&("laptop", true)));
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn owner_sessions(&self) -> Result<Vec<OwnedSession<T>>> {
         let Some((owner, current)) = self.owner_and_id() else {
             return Ok(Vec::new());
         };
         let name = self.shared.config.name();
-        let owned = self
+        let listed = self
             .shared
             .store
             .owned(name, &owner, UnixTime::now())
             .await?;
-        let mut sessions = owned
+        let mut sessions = listed
             .into_iter()
             .map(|record| {
                 let (_, data) =
@@ -127,6 +164,43 @@ impl<T: SessionData> Handle<T> {
     ///
     /// When the store fails. A handle that is forged, expired, of another
     /// owner or already revoked is `Ok(false)`.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{Handle, Key, MemoryStore, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Account { user: Option<u64>, agent: String }
+    /// # impl SessionData for Account {
+    /// #     const CONFIG: SessionConfig = SessionConfig::new("account");
+    /// #     fn owner(&self) -> Option<String> { self.user.map(|u| u.to_string()) }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(MemoryStore::new(Key::generate()));
+    /// // Logs user 7 in from `agent`; the cookie of the new session.
+    /// # let log_in = async |agent: &str| {
+    /// #     let mut req = http::Request::new(());
+    /// #     sessions.attach(&mut req);
+    /// #     let account = Handle::<Account>::load(&req).await.unwrap();
+    /// #     account.update(|a| { a.user = Some(7); a.agent = agent.to_owned(); });
+    /// #     let mut res = http::Response::new(());
+    /// #     sessions::save(&req, &mut res).await.unwrap();
+    /// #     res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    /// # };
+    /// # let request = |cookie: &str| {
+    /// #     let mut req = http::Request::builder().header("cookie", cookie).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # };
+    /// let (phone, laptop) = (log_in("phone").await, log_in("laptop").await);
+    /// let req = request(&laptop);
+    /// let account = Handle::<Account>::load(&req).await?;
+    /// let listed = account.owner_sessions().await?;
+    /// let phones = listed.iter().find(|s| !s.current).unwrap();
+    /// assert!(account.revoke(&phones.handle).await?);
+    /// assert!(!account.revoke(&phones.handle).await?, "once");
+    /// assert!(Handle::<Account>::load(&request(&phone)).await?.is_new(), "logged out");
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn revoke(&self, handle: &SessionHandle) -> Result<bool> {
         let Some((owner, _)) = self.owner_and_id() else {
             return Ok(false);
@@ -145,6 +219,41 @@ impl<T: SessionData> Handle<T> {
     /// # Errors
     ///
     /// When the store fails.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{Handle, Key, MemoryStore, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Account { user: Option<u64>, agent: String }
+    /// # impl SessionData for Account {
+    /// #     const CONFIG: SessionConfig = SessionConfig::new("account");
+    /// #     fn owner(&self) -> Option<String> { self.user.map(|u| u.to_string()) }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(MemoryStore::new(Key::generate()));
+    /// // Logs user 7 in from `agent`; the cookie of the new session.
+    /// # let log_in = async |agent: &str| {
+    /// #     let mut req = http::Request::new(());
+    /// #     sessions.attach(&mut req);
+    /// #     let account = Handle::<Account>::load(&req).await.unwrap();
+    /// #     account.update(|a| { a.user = Some(7); a.agent = agent.to_owned(); });
+    /// #     let mut res = http::Response::new(());
+    /// #     sessions::save(&req, &mut res).await.unwrap();
+    /// #     res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    /// # };
+    /// # let request = |cookie: &str| {
+    /// #     let mut req = http::Request::builder().header("cookie", cookie).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # };
+    /// let (phone, laptop) = (log_in("phone").await, log_in("laptop").await);
+    /// let req = request(&laptop);
+    /// let account = Handle::<Account>::load(&req).await?;
+    /// assert_eq!(account.revoke_others().await?, 1);
+    /// assert!(Handle::<Account>::load(&request(&phone)).await?.is_new());
+    /// assert!(!Handle::<Account>::load(&request(&laptop)).await?.is_new());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn revoke_others(&self) -> Result<usize> {
         let Some((owner, current)) = self.owner_and_id() else {
             return Ok(0);
@@ -162,6 +271,43 @@ impl<T: SessionData> Handle<T> {
     /// # Errors
     ///
     /// When the store fails.
+    ///
+    /// ```
+    /// # use serde::{Deserialize, Serialize};
+    /// # use sessions::{Handle, Key, MemoryStore, SessionConfig, SessionData, Sessions};
+    /// # #[derive(Default, Serialize, Deserialize)]
+    /// # struct Account { user: Option<u64>, agent: String }
+    /// # impl SessionData for Account {
+    /// #     const CONFIG: SessionConfig = SessionConfig::new("account");
+    /// #     fn owner(&self) -> Option<String> { self.user.map(|u| u.to_string()) }
+    /// # }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+    /// # let sessions = Sessions::new(MemoryStore::new(Key::generate()));
+    /// // Logs user 7 in from `agent`; the cookie of the new session.
+    /// # let log_in = async |agent: &str| {
+    /// #     let mut req = http::Request::new(());
+    /// #     sessions.attach(&mut req);
+    /// #     let account = Handle::<Account>::load(&req).await.unwrap();
+    /// #     account.update(|a| { a.user = Some(7); a.agent = agent.to_owned(); });
+    /// #     let mut res = http::Response::new(());
+    /// #     sessions::save(&req, &mut res).await.unwrap();
+    /// #     res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned()
+    /// # };
+    /// # let request = |cookie: &str| {
+    /// #     let mut req = http::Request::builder().header("cookie", cookie).body(()).unwrap();
+    /// #     sessions.attach(&mut req);
+    /// #     req
+    /// # };
+    /// let (phone, laptop) = (log_in("phone").await, log_in("laptop").await);
+    /// let req = request(&laptop);
+    /// let account = Handle::<Account>::load(&req).await?;
+    /// assert_eq!(account.revoke_all().await?, 2);
+    /// let mut res = http::Response::new(());
+    /// sessions::save(&req, &mut res).await?;
+    /// assert!(res.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    /// assert!(Handle::<Account>::load(&request(&phone)).await?.is_new());
+    /// # Ok::<(), sessions::Error>(()) }).unwrap();
+    /// ```
     pub async fn revoke_all(&self) -> Result<usize> {
         let Some((owner, _)) = self.owner_and_id() else {
             self.destroy();
@@ -196,13 +342,13 @@ impl<T> Handle<T> {
         };
         let name = self.shared.config.name();
         let now = UnixTime::now();
-        let mut owned = self.shared.store.owned(name, owner, now).await?;
-        let Some(excess) = owned.len().checked_sub(max.get() as usize) else {
+        let mut listed = self.shared.store.owned(name, owner, now).await?;
+        let Some(excess) = listed.len().checked_sub(max.get() as usize) else {
             return Ok(());
         };
-        owned.retain(|record| record.loaded.id.as_ref() != Some(keep));
-        owned.sort_by_key(|record| record.loaded.times.created_at);
-        for record in owned.iter().take(excess) {
+        listed.retain(|record| record.loaded.id.as_ref() != Some(keep));
+        listed.sort_by_key(|record| record.loaded.times.created_at);
+        for record in listed.iter().take(excess) {
             self.shared
                 .store
                 .revoke(name, owner, &record.handle, now)

@@ -119,7 +119,7 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// let debug = format!("{loaded:?}");
 /// let len = loaded.payload().len();
 /// assert!(debug.starts_with(&format!("Loaded {{ payload_len: {len}, times: Times {{")));
-/// assert!(debug.ends_with("stale_key: false, id: None, version: 0 }"));
+/// assert!(debug.ends_with("stale_key: false, id: None, version: 0, owned: false }"));
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -148,6 +148,7 @@ impl std::fmt::Debug for Loaded {
             // `SessionId`'s own `Debug` hides the id.
             .field("id", &self.id)
             .field("version", &self.version)
+            .field("owned", &self.owner.is_some())
             .finish()
     }
 }

@@ -26,8 +26,8 @@ impl<B: Backend> ServerStore<B> {
         owner: &OwnerId,
         now: UnixTime,
     ) -> Result<Vec<OwnedRecord>> {
-        let owned = self.backend.owned(owner, now, self.max_record_len).await?;
-        owned
+        let listed = self.backend.owned(owner, now, self.max_record_len).await?;
+        listed
             .into_iter()
             .filter(|(_, record)| self.is_live_of(record, owner, now))
             .map(|(id, record)| {
@@ -70,8 +70,8 @@ impl<B: Backend> ServerStore<B> {
         keep: Option<&SessionId>,
         now: UnixTime,
     ) -> Result<usize> {
-        let owned = self.backend.owned(owner, now, self.max_record_len).await?;
-        let doomed = owned
+        let listed = self.backend.owned(owner, now, self.max_record_len).await?;
+        let doomed = listed
             .iter()
             .filter(|(id, record)| Some(id) != keep && self.is_live_of(record, owner, now))
             .map(|(id, _)| self.backend.delete(id));
