@@ -214,7 +214,10 @@ impl<T: SessionData> Handle<T> {
     }
 
     /// Ends every other session of this session's owner: "log out
-    /// everywhere else". Returns how many it ended.
+    /// everywhere else". Returns how many it ended. On a
+    /// [`CookieStore`](crate::CookieStore) with
+    /// [epochs](crate::CookieStore::with_epochs) it raises the owner's epoch
+    /// and seals this session again under it; cookies are not counted (0).
     ///
     /// # Errors
     ///
@@ -261,12 +264,22 @@ impl<T: SessionData> Handle<T> {
         let name = self.shared.config.name();
         let now = UnixTime::now();
         let store = &self.shared.store;
-        store.revoke_all(name, &owner, current.as_ref(), now).await
+        let ended = store
+            .revoke_all(name, &owner, current.as_ref(), now)
+            .await?;
+        if current.is_none() {
+            // A cookie session: its owner's epoch went up, so this cookie
+            // must be sealed again under the new one to stay valid.
+            self.state().touch();
+        }
+        Ok(ended)
     }
 
     /// Ends every session of this session's owner, this one included:
     /// "log out everywhere". This session is destroyed, so the response
-    /// removes its cookie. Returns how many stored sessions it ended.
+    /// removes its cookie. Returns how many stored sessions it ended (on a
+    /// `CookieStore` with epochs, which it revokes by raising the owner's
+    /// epoch, 0).
     ///
     /// # Errors
     ///

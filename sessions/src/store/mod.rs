@@ -43,6 +43,7 @@ use crate::error::Result;
 
 mod backend;
 mod cookie;
+mod epochs;
 mod file;
 mod memory;
 mod owner;
@@ -56,6 +57,7 @@ pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::{Backend, Update};
 pub use cookie::CookieStore;
+pub use epochs::Epochs;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub use owner::OwnerId;
