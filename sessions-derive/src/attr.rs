@@ -14,7 +14,7 @@ use crate::name;
 
 const CONTAINER_KEYS: &str = "`name`, `max_age`, `idle_timeout`, `absolute_timeout`, \
      `persistent`, `path`, `domain`, `secure`, `http_only`, `same_site`, `partitioned`, `store`, \
-     `on_conflict`";
+     `on_conflict`, `max_per_owner`";
 const FIELD_KEYS: &str = "`flash`, `skip`, `readonly` or `owner`";
 
 /// One attribute value and the span of the literal it came from, which later rules point
@@ -81,6 +81,7 @@ pub(crate) struct Container {
     pub(crate) partitioned: Attr<bool>,
     pub(crate) store: Attr<String>,
     pub(crate) on_conflict: Attr<OnConflict>,
+    pub(crate) max_per_owner: Attr<u32>,
 }
 
 impl Container {
@@ -99,6 +100,7 @@ impl Container {
             partitioned: Attr::none("partitioned"),
             store: Attr::none("store"),
             on_conflict: Attr::none("on_conflict"),
+            max_per_owner: Attr::none("max_per_owner"),
         };
         for attr in session_attrs(attrs) {
             let parsed = attr.parse_nested_meta(|meta| container.parse_key(cx, &meta));
@@ -135,6 +137,7 @@ impl Container {
             "partitioned" => parse_bool(cx, meta, &mut self.partitioned),
             "store" => parse_string(cx, meta, &mut self.store, check_store),
             "on_conflict" => parse_on_conflict(cx, meta, &mut self.on_conflict),
+            "max_per_owner" => parse_count(cx, meta, &mut self.max_per_owner),
             "flash" | "skip" | "readonly" | "owner" => {
                 let msg = format!("`{key}` is a field attribute, put it on a field");
                 unknown_key(cx, meta, &msg)
@@ -460,6 +463,35 @@ fn parse_seconds(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<u64>) -> syn
             lit,
             format!("expected at most {max} seconds for `{key}` ({why})"),
         ),
+    }
+    Ok(())
+}
+
+/// A positive `u32` literal: how many sessions one owner keeps.
+fn parse_count(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<u32>) -> syn::Result<()> {
+    let Some(expr) = value_of(cx, meta, "<count>")? else {
+        return Ok(());
+    };
+    let key = attr.key;
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Int(lit), ..
+    }) = &expr
+    else {
+        cx.error_spanned_by(&expr, format!("expected a positive integer for `{key}`"));
+        return Ok(());
+    };
+    if !matches!(lit.suffix(), "" | "u32") {
+        let msg = format!("expected an integer for `{key}`, without a suffix or with `u32`");
+        cx.error_spanned_by(lit, msg);
+        return Ok(());
+    }
+    match lit.base10_parse::<u32>() {
+        Ok(0) => cx.error_spanned_by(
+            lit,
+            format!("expected at least 1 for `{key}`: an owner with no session cannot log in"),
+        ),
+        Ok(count) => attr.set(cx, meta, lit.span(), count),
+        Err(_) => cx.error_spanned_by(lit, format!("expected at most {} for `{key}`", u32::MAX)),
     }
     Ok(())
 }

@@ -146,6 +146,11 @@ fn config(input: &Input) -> TokenStream {
         OnConflict::LastWriteWins => quote!(::sessions::OnConflict::LastWriteWins),
         OnConflict::Error => quote!(::sessions::OnConflict::Error),
     });
+    // Checked positive by the parser; `unwrap` of a `NonZeroU32` is const.
+    let max_per_owner = attrs
+        .max_per_owner
+        .get()
+        .map(|count| quote!(::core::option::Option::unwrap(::core::num::NonZeroU32::new(#count))));
     let same_site = attrs.same_site.get().map(|value| match value {
         SameSite::Strict => quote!(::sessions::SameSite::Strict),
         SameSite::Lax => quote!(::sessions::SameSite::Lax),
@@ -167,6 +172,7 @@ fn config(input: &Input) -> TokenStream {
         (quote!(with_partitioned), boolean(attrs.partitioned.get())),
         (quote!(with_store), literal(attrs.store.get())),
         (quote!(with_on_conflict), on_conflict),
+        (quote!(with_max_per_owner), max_per_owner),
     ];
     let calls = calls
         .into_iter()

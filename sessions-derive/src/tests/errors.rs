@@ -16,7 +16,7 @@ fn all_errors_of_a_struct_come_together() {
         [
             "unknown session attribute `nmae`, expected one of `name`, `max_age`, \
              `idle_timeout`, `absolute_timeout`, `persistent`, `path`, `domain`, `secure`, \
-             `http_only`, `same_site`, `partitioned`, `store`, `on_conflict`",
+             `http_only`, `same_site`, `partitioned`, `store`, `on_conflict`, `max_per_owner`",
             "expected a positive number of seconds for `max_age`, found 0",
             "expected integer seconds for `max_age`",
             "expected a struct with named fields, found an enum",

@@ -1,17 +1,24 @@
 // `#[session(owner)]` on the types that have a stable text form: integers, strings, an
 // `Option` of one (`None`: nobody owns the session), and a user id type that implements
 // `SessionOwner`. It keeps the field's accessors, goes with `readonly`, and leaves the
-// default (no owner) when its field is cfg'd out.
+// default (no owner) when its field is cfg'd out. `max_per_owner` caps an owner's sessions.
 #![deny(warnings)]
 
 use serde::{Deserialize, Serialize};
 use sessions::{Session, SessionData, SessionOwner};
 
 #[derive(Session, Serialize, Deserialize, Default)]
+#[session(max_per_owner = 3)]
 struct ById {
     #[session(owner)]
     user_id: u64,
 }
+
+// The cap is a constant, checked positive at compile time.
+const CAP: Option<u32> = match ById::CONFIG.max_per_owner() {
+    Some(max) => Some(max.get()),
+    None => None,
+};
 
 #[derive(Session, Serialize, Deserialize, Default)]
 struct ByName {
@@ -59,4 +66,6 @@ fn main() {
     };
     assert_eq!(by_account.owner().as_deref(), Some("01ff"));
     assert_eq!(CfgdOut::default().owner(), None);
+    assert_eq!(CAP, Some(3));
+    assert_eq!(ByName::CONFIG.max_per_owner(), None);
 }
