@@ -207,9 +207,12 @@ const OWNED: u8 = 1;
 /// Bytes of an owner and its epoch.
 const OWNED_LEN: usize = OWNER_LEN + 8;
 
+/// An owned cookie's owner and the epoch it was sealed under.
+type OwnerEpoch = (OwnerId, u64);
+
 /// The owner and epoch at the start of `bytes`, and the payload after
 /// them; `None` when the header is malformed.
-fn split_owner(bytes: &[u8]) -> Option<(Option<(OwnerId, u64)>, &[u8])> {
+fn split_owner(bytes: &[u8]) -> Option<(Option<OwnerEpoch>, &[u8])> {
     let (&tag, rest) = bytes.split_first()?;
     match tag {
         NO_OWNER => Some((None, rest)),
