@@ -32,7 +32,8 @@ impl<C: Display> Display for Layout<'_, C> {
 const PAGE_HEAD: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width\"><title>sessions demo</title><style>\
 body{font-family:system-ui,sans-serif;margin:0;min-height:100vh}\
-main{max-width:48rem;margin:0 auto;padding:2rem}h1 a{color:inherit;text-decoration:none}\
+main{max-width:48rem;margin:0 auto;padding:2rem}\
+.light h1 a,.dark h1 a{color:inherit;text-decoration:none}\
 .light{background:#fafafa;color:#222}.dark{background:#1d2024;color:#e8e8e8}\
 .dark a{color:#8cf}\
 .notice{padding:.5rem .75rem;border-left:4px solid #3a7;background:#3a72}\

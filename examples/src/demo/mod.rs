@@ -46,6 +46,8 @@ mod serve;
 mod time;
 
 use std::convert::Infallible;
+use std::error::Error;
+use std::fmt::{self, Display, Formatter};
 
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::Incoming;
@@ -141,10 +143,25 @@ async fn handle(kinds: Kinds, req: Request<Incoming>) -> Result<Response<Body>, 
         .unwrap_or_else(|failure| match failure {
             Failure::Client(status, why) => text(status, why),
             Failure::Session(error) => {
-                eprintln!("demo: session error: {error}");
+                eprintln!("demo: session error: {}", Chain(&error));
                 text(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
             }
         }))
+}
+
+/// An error and its sources, `: `-separated.
+struct Chain<'a>(&'a dyn Error);
+
+impl Display for Chain<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            write!(f, ": {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 async fn route(kinds: Kinds, req: Request<Incoming>) -> Result<Response<Body>, Failure> {
