@@ -216,10 +216,12 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> TestResult {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let url = client.current_url().await?;
-    Err(
-        format!("{url}: no {css} containing {needle:?} after {PAGE_TIMEOUT:?} (last: {last:?})")
-            .into(),
+    let page = client.find(Locator::Css("body")).await?.text().await?;
+    Err(format!(
+        "{url}: no {css} containing {needle:?} after {PAGE_TIMEOUT:?} (last: {last:?}); \
+         the page says {page:?}"
     )
+    .into())
 }
 
 /// Serves the demo on a free loopback port, its `user` sessions in
