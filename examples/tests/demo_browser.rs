@@ -4,7 +4,7 @@
 //!
 //! The test serves the demo in-process on a free loopback port, with its
 //! `user` sessions in a `FileStore` in a fresh directory, starts its own
-//! chromedriver on another free port and opens two WebDriver sessions: two
+//! chromedriver on another free port and opens two sessions of it: two
 //! browsers with their own profiles and cookie jars, "laptop" and "phone"
 //! by their user agents. Both log in as the same user; the laptop's
 //! sessions page lists both, logs the phone out, and the phone's next
@@ -31,7 +31,7 @@ type TestResult<T = ()> = Result<T, Box<dyn Error>>;
 /// How long a page may take to show what the test waits for.
 const PAGE_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the whole test may take before it fails rather than hangs.
-const TEST_TIMEOUT: Duration = Duration::from_secs(180);
+const TEST_TIMEOUT: Duration = Duration::from_mins(3);
 
 const LAPTOP: &str = "demo-browser-test laptop (X11; Linux x86_64)";
 const PHONE: &str = "demo-browser-test phone (Android 15; Mobile)";
@@ -205,13 +205,13 @@ async fn wait_for_text(client: &Client, css: &str, needle: &str) -> TestResult {
     let mut last = String::new();
     while Instant::now() < deadline {
         // Between two pages an element may vanish under us: try again.
-        if let Ok(element) = client.find(Locator::Css(css)).await {
-            if let Ok(text) = element.text().await {
-                if text.contains(needle) {
-                    return Ok(());
-                }
-                last = text;
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if text.contains(needle) {
+                return Ok(());
             }
+            last = text;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

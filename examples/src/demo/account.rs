@@ -26,7 +26,7 @@ pub(crate) async fn login(req: Request<Incoming>) -> Result<http::Response<Body>
         .ok_or(bad_request("username: 1 to 64 printable characters"))?;
     // The owner: from the next save on, this session is indexed under it.
     user.set_username(Some(username.to_owned()));
-    user.set_user_agent(agent);
+    user.set_agent(agent);
     // Unticked means a browser-session cookie, even if an earlier login
     // was remembered.
     user.set_persistent(form.get("remember") == Some("on"));

@@ -112,7 +112,7 @@ impl Display for Devices {
 
 impl Devices {
     fn row(&self, f: &mut Formatter<'_>, session: &OwnedSession<User>) -> fmt::Result {
-        let agent = match session.data.user_agent.as_str() {
+        let agent = match session.data.agent.as_str() {
             "" => "(no user agent)",
             agent => agent,
         };

@@ -70,7 +70,7 @@ struct User {
     #[session(owner)]
     username: Option<String>,
     /// The `User-Agent` of the login, shown on `/sessions`.
-    user_agent: String,
+    agent: String,
     /// Shown once on the next page view.
     #[session(flash)]
     notices: Vec<String>,

@@ -116,7 +116,7 @@ mod tests {
         let when = |at| When { at, now }.to_string();
         assert!(when(now).ends_with("(in less than a minute)"));
         assert!(when(now - Duration::from_secs(61)).ends_with("(1 minute ago)"));
-        assert!(when(now + Duration::from_secs(7200)).ends_with("(in 2 hours)"));
+        assert!(when(now + Duration::from_hours(2)).ends_with("(in 2 hours)"));
         assert!(when(now + Duration::from_hours(24 * 30)).ends_with("(in 30 days)"));
         let almost = Duration::from_hours(24 * 30) - Duration::from_secs(3);
         assert!(when(now + almost).ends_with("(in 30 days)"), "rounded");
