@@ -1,12 +1,10 @@
-//! The session directory: paths, temp files, stripe locks. Everything here
-//! blocks; the backend runs it on tokio's blocking pool.
+//! The session directory: records and their writes under the stripe
+//! locks. Everything here blocks; the backend runs it on tokio's blocking
+//! pool.
 
-use std::fs::{self, File, TryLockError};
-use std::io::{self, Read as _, Write as _};
+use std::fs::{self, File};
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
@@ -14,18 +12,9 @@ use crate::id::SessionId;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
 use crate::store::{Record, Update};
 
-use super::safe::{create_new, open_dir, open_lock_file, open_record};
-/// Where the stripe lock files live, inside the session directory.
-const LOCK_DIR: &str = ".locks";
-/// How many lock files the ids are spread over. Part of the on-disk
-/// protocol: every process sharing a directory must agree on it.
-const STRIPES: u8 = 64;
-/// Temp files are `.<pid>-<counter>-<random>.tmp`; no record name starts
-/// with a dot.
-const TEMP_SUFFIX: &str = ".tmp";
-/// An empty, unlocked temp file younger than this may belong to a writer
-/// that created it and has not locked it yet.
-const TEMP_GRACE: Duration = Duration::from_secs(10);
+use super::locks::Stripes;
+use super::safe::{open_dir, open_record, remove_if_exists};
+use super::temp::{TempFile, is_temp_name, sweep_temp, sweep_temps};
 
 /// When a record is written: only when absent, or only over a given
 /// version.
@@ -56,10 +45,7 @@ pub(super) struct Dir {
     path: PathBuf,
     /// The directory itself, kept open to fsync renames and removals.
     handle: File,
-    /// One lock file per stripe. The mutex orders this process's threads
-    /// (`flock` does not, on a shared descriptor); the `flock` orders
-    /// processes.
-    stripes: Vec<Mutex<File>>,
+    stripes: Stripes,
 }
 
 impl Dir {
@@ -68,17 +54,13 @@ impl Dir {
     /// or lock directory that is not safe (see [`open_dir`]).
     pub(super) fn open(path: &Path) -> Result<Self> {
         let (path, handle) = open_dir(path)?;
-        let (locks, _) = open_dir(&path.join(LOCK_DIR))?;
-        let stripes = (0..STRIPES)
-            .map(|n| open_lock_file(&locks.join(format!("{n:02}"))).map(Mutex::new))
-            .collect::<Result<_>>()?;
-        let dir = Self {
+        let stripes = Stripes::open(&path)?;
+        sweep_temps(&path)?;
+        Ok(Self {
             path,
             handle,
             stripes,
-        };
-        dir.sweep_temps()?;
-        Ok(dir)
+        })
     }
 
     pub(super) fn path(&self) -> &Path {
@@ -119,7 +101,7 @@ impl Dir {
         let target = self.record_path(id)?;
         let temp = TempFile::write(&self.path, bytes)?;
         let outcome = {
-            let _stripe = self.lock(id)?;
+            let _stripe = self.stripes.lock(id)?;
             let outcome = condition.judge(live_version(&target, id, now)?);
             if outcome.is_written() {
                 temp.persist(&target)?;
@@ -136,7 +118,7 @@ impl Dir {
     pub(super) fn delete(&self, id: &SessionId) -> Result<bool> {
         let target = self.record_path(id)?;
         let removed = {
-            let _stripe = self.lock(id)?;
+            let _stripe = self.stripes.lock(id)?;
             remove_if_exists(&target)?
         };
         if removed {
@@ -194,36 +176,8 @@ impl Dir {
         if !expired(&path)? {
             return Ok(false);
         }
-        let _stripe = self.lock(id)?;
+        let _stripe = self.stripes.lock(id)?;
         Ok(expired(&path)? && remove_if_exists(&path)?)
-    }
-
-    /// Removes every abandoned temp file; returns how many. What is not a
-    /// regular file under a temp name is left in place with a warning.
-    fn sweep_temps(&self) -> Result<usize> {
-        let (mut swept, mut invalid) = (0, 0);
-        for entry in fs::read_dir(&self.path)? {
-            let entry = entry?;
-            if !entry.file_name().to_str().is_some_and(is_temp_name) {
-                continue;
-            }
-            match sweep_temp(&entry.path()) {
-                Ok(true) => swept += 1,
-                Ok(false) => {}
-                Err(error) if is_corrupt(&error) => invalid += 1,
-                Err(error) => return Err(error),
-            }
-        }
-        if swept > 0 {
-            tracing::debug!(count = swept, "swept temp files of crashed session writers");
-        }
-        if invalid > 0 {
-            tracing::warn!(
-                count = invalid,
-                "session directory holds temp names that are not regular files"
-            );
-        }
-        Ok(swept)
     }
 
     /// The one place that builds a record's path. The id's text form is
@@ -237,125 +191,9 @@ impl Dir {
         }
     }
 
-    /// Locks the stripe of `id`, against this process's other threads and
-    /// against other processes. Blocks; never call it on the executor.
-    fn lock(&self, id: &SessionId) -> Result<StripeGuard<'_>> {
-        let file = self.stripes[stripe_of(id)]
-            .lock()
-            // The mutex guards no data, only the turn to take the flock.
-            .unwrap_or_else(PoisonError::into_inner);
-        file.lock()?;
-        Ok(StripeGuard { file })
-    }
-
     fn sync(&self) -> Result<()> {
         Ok(self.handle.sync_all()?)
     }
-}
-
-/// A held stripe lock; unlocks the `flock` before releasing the mutex.
-struct StripeGuard<'a> {
-    file: MutexGuard<'a, File>,
-}
-
-impl Drop for StripeGuard<'_> {
-    fn drop(&mut self) {
-        // Closing is not an option (the descriptor is reused), and an
-        // unlock that fails leaves nothing to do: the kernel drops the lock
-        // when the process exits.
-        let _ = self.file.unlock();
-    }
-}
-
-/// The stripe of `id`: a fixed hash (FNV-1a), the same in every process
-/// and build, unlike std's randomly seeded hasher.
-fn stripe_of(id: &SessionId) -> usize {
-    let hash = id
-        .as_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-    usize::try_from(hash % u64::from(STRIPES)).expect("a stripe number is below STRIPES")
-}
-
-/// A temp file being written. Its writer holds a `flock` on it until it is
-/// renamed or removed, which tells sweepers that it is not abandoned.
-/// Dropped without [`persist`](Self::persist), it is removed.
-struct TempFile {
-    path: PathBuf,
-    file: File,
-    persisted: bool,
-}
-
-impl TempFile {
-    /// Creates a uniquely named temp file in `dir`, locks it, writes
-    /// `bytes` and syncs them.
-    fn write(dir: &Path, bytes: &[u8]) -> Result<Self> {
-        let path = dir.join(temp_name());
-        let file = create_new(&path)?;
-        let mut temp = Self {
-            path,
-            file,
-            persisted: false,
-        };
-        // Blocks only while a sweeper looks at the new, empty file.
-        temp.file.lock()?;
-        temp.file.write_all(bytes)?;
-        temp.file.sync_all()?;
-        Ok(temp)
-    }
-
-    /// Renames the temp file over `target`.
-    fn persist(mut self, target: &Path) -> Result<()> {
-        fs::rename(&self.path, target)?;
-        self.persisted = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            // Best effort: what is left is swept by the next cleanup.
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
-
-fn temp_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let random: u64 = rand::random();
-    format!(".{}-{n}-{random:016x}{TEMP_SUFFIX}", std::process::id())
-}
-
-fn is_temp_name(name: &str) -> bool {
-    name.len() > 1 + TEMP_SUFFIX.len() && name.starts_with('.') && name.ends_with(TEMP_SUFFIX)
-}
-
-/// Removes the temp file at `path` if its writer is gone: nobody holds its
-/// lock, and it has content or has been empty for [`TEMP_GRACE`]. Something
-/// other than a regular file there is an error, [corrupt], and stays.
-fn sweep_temp(path: &Path) -> Result<bool> {
-    let Some(file) = open_record(path)? else {
-        return Ok(false);
-    };
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => return Ok(false),
-        Err(TryLockError::Error(error)) => return Err(error.into()),
-    }
-    let meta = file.metadata()?;
-    let old = meta
-        .modified()
-        .ok()
-        .and_then(|modified| modified.elapsed().ok())
-        .is_some_and(|age| age >= TEMP_GRACE);
-    if meta.len() == 0 && !old {
-        return Ok(false);
-    }
-    remove_if_exists(path)
 }
 
 /// The version of the valid, unexpired record of `id` at `path`, if there
@@ -394,32 +232,9 @@ fn read_exact(file: &mut File, buf: &mut [u8]) -> Result<()> {
     })
 }
 
-fn remove_if_exists(path: &Path) -> Result<bool> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(error) => Err(error.into()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stripes_are_pinned_and_all_used() {
-        // Pinned: a different hash in another build would put two
-        // processes sharing a directory on different locks for one id.
-        let zeros = SessionId::from_bytes(&[0; 32]).unwrap();
-        let counting: Vec<u8> = (0..32).collect();
-        let counting = SessionId::from_bytes(&counting).unwrap();
-        assert_eq!((stripe_of(&zeros), stripe_of(&counting)), (37, 5));
-        let mut seen = [false; STRIPES as usize];
-        for _ in 0..2000 {
-            seen[stripe_of(&SessionId::generate())] = true;
-        }
-        assert!(seen.iter().all(|&s| s), "every stripe is used");
-    }
 
     #[test]
     fn conditions_judge_the_live_version() {
@@ -439,15 +254,5 @@ mod tests {
                 "{condition:?} over {found:?}"
             );
         }
-    }
-
-    #[test]
-    fn temp_names_are_unique_hidden_and_recognised() {
-        let (a, b) = (temp_name(), temp_name());
-        assert_ne!(a, b);
-        assert!(is_temp_name(&a) && a.starts_with('.'));
-        assert!(!is_temp_name(".tmp"));
-        assert!(!is_temp_name(LOCK_DIR));
-        assert!(!is_temp_name(&SessionId::generate().to_string()));
     }
 }

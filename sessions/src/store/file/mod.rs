@@ -15,7 +15,9 @@ use crate::key::KeyRing;
 use crate::store::{Backend, Record, ServerStore, Update};
 
 mod dir;
+mod locks;
 mod safe;
+mod temp;
 
 use dir::{Dir, WriteIf};
 pub use safe::UnsafeDir;

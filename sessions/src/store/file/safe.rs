@@ -188,6 +188,16 @@ pub(super) fn create_new(path: &Path) -> Result<File> {
         .open(path)?)
 }
 
+/// Removes the file at `path`, whatever it is but a directory (an unlink
+/// follows nothing); whether there was one.
+pub(super) fn remove_if_exists(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// `file` if it is a regular file, in blocking mode again.
 ///
 /// `O_NONBLOCK` is what made opening it safe (a FIFO opened for reading
