@@ -80,9 +80,10 @@ impl Dir {
         }
         let mut payload = vec![0; len];
         read_exact(&mut file, &mut payload)?;
-        Ok(Some(
-            Record::new(payload, header.times).with_version(header.version),
-        ))
+        let record = Record::new(payload, header.times)
+            .with_version(header.version)
+            .with_owner(header.owner);
+        Ok(Some(record))
     }
 
     /// Writes the encoded record `bytes` under `id` if the condition holds
