@@ -140,7 +140,7 @@ mod tests {
         assert_ne!(a, b);
         assert!(is_temp_name(&a) && a.starts_with('.'));
         assert!(!is_temp_name(".tmp"));
-        assert!(!is_temp_name(".locks"));
+        assert!(!is_temp_name(".locks") && !is_temp_name(".owners"));
         assert!(!is_temp_name(&SessionId::generate().to_string()));
     }
 }
