@@ -49,7 +49,7 @@ pub(crate) enum Bodies {
 fn expand(input: &Input, accessors: &[Accessor]) -> TokenStream {
     let generics = input.generics;
     let session_struct = session_struct(input, generics);
-    let data_impl = data_impl(input, &config(input));
+    let data_impl = data_impl(input, &config(input), &owner_fn(input));
     let trait_impls = trait_impls(input, generics);
     let inherent_impl = inherent_impl(input, generics, accessors, Bodies::Real);
     let helpers = helpers(accessors);
@@ -174,8 +174,29 @@ fn config(input: &Input) -> TokenStream {
     quote!(#(#calls)*)
 }
 
-/// `impl SessionData for User`, with the builder `calls` after `SessionConfig::new(name)`.
-pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
+/// `SessionData::owner` from the `#[session(owner)]` field, if there is one, under the
+/// field's `#[cfg]`s (a field that is cfg'd out leaves the default, no owner). The
+/// `SessionOwner` bound is on the field's type, spanned there, so the trait's message
+/// lands where the fix goes.
+fn owner_fn(input: &Input) -> TokenStream {
+    let Some(field) = input.owner() else {
+        return TokenStream::new();
+    };
+    let (ident, ty, cfgs) = (field.ident, field.ty, &field.cfgs);
+    let span = syn::spanned::Spanned::span(ty);
+    let owner_text = quote_spanned!(span=> <#ty as ::sessions::SessionOwner>::owner_text);
+    quote! {
+        #(#cfgs)*
+        #[inline]
+        fn owner(&self) -> ::core::option::Option<::std::string::String> {
+            #owner_text(&self.#ident)
+        }
+    }
+}
+
+/// `impl SessionData for User`, with the builder `calls` after `SessionConfig::new(name)`
+/// and the `owner` method, if any.
+pub(crate) fn data_impl(input: &Input, calls: &TokenStream, owner: &TokenStream) -> TokenStream {
     let Input {
         ident,
         cookie_name,
@@ -193,6 +214,7 @@ pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
             const CONFIG: ::sessions::SessionConfig =
                 ::sessions::SessionConfig::new(#cookie_name) #calls;
             const FLASH_FIELDS: &'static [&'static str] = &[#(#flashes),*];
+            #owner
         }
     }
 }

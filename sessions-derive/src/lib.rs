@@ -43,7 +43,10 @@ use proc_macro::TokenStream;
 ///
 /// Field attributes: `#[session(flash)]` on `Vec<U>` gives `push_x(U)` and
 /// `take_x() -> Vec<U>`, on `Option<U>` gives `set_x(U)` and `take_x() -> Option<U>`;
-/// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing.
+/// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing;
+/// `#[session(owner)]`, on at most one field (alone or with `readonly`), indexes the session
+/// under its owner so the owner's sessions can be listed and revoked: `SessionData::owner`
+/// returns the field's `sessions::SessionOwner` text (integers, strings, an `Option` of one).
 /// An accessor that would collide with a method of the session (`save`, `get`, ...) or
 /// with another accessor is a compile error.
 ///
