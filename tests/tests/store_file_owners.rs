@@ -57,12 +57,12 @@ async fn set_owner(backend: &FileBackend, id: &SessionId, owner: Option<OwnerId>
 /// The ids `owned` returns for `owner` at `now`, checking that each record
 /// is live and `owner`'s.
 async fn owned_at(backend: &FileBackend, owner: OwnerId, now: UnixTime) -> BTreeSet<String> {
-    let owned = backend.owned(&owner, now, MAX).await.unwrap();
-    for (_, record) in &owned {
+    let listed = backend.owned(&owner, now, MAX).await.unwrap();
+    for (_, record) in &listed {
         assert_eq!(record.owner, Some(owner));
         assert!(!record.is_expired(now));
     }
-    owned.iter().map(|(id, _)| id.to_string()).collect()
+    listed.iter().map(|(id, _)| id.to_string()).collect()
 }
 
 async fn owned(backend: &FileBackend, owner: OwnerId) -> BTreeSet<String> {

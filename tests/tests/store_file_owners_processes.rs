@@ -185,8 +185,8 @@ fn read_ids(path: &Path) -> BTreeSet<String> {
 }
 
 fn owned(rt: &tokio::runtime::Runtime, backend: &FileBackend, owner: OwnerId) -> BTreeSet<String> {
-    let owned = rt.block_on(backend.owned(&owner, UnixTime::now(), MAX));
-    owned
+    let listed = rt.block_on(backend.owned(&owner, UnixTime::now(), MAX));
+    listed
         .unwrap()
         .iter()
         .map(|(id, _)| id.to_string())
