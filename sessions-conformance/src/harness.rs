@@ -275,8 +275,8 @@ impl<B: Backend> Harness<B> {
     /// `Backend::update`, as its next version.
     pub(crate) async fn retime(&self, id: &SessionId, times: Times) {
         let record = self.record(id).await.expect("the record to retime is live");
-        self.rewrite(id, record.version, &Record::new(record.payload, times))
-            .await;
+        let retimed = Record::new(record.payload, times).with_owner(record.owner);
+        self.rewrite(id, record.version, &retimed).await;
     }
 
     /// Writes `record` over version `expected` of the live record under

@@ -54,7 +54,13 @@
 //!   keep their change, 20 concurrent flash pushes all survive, 10
 //!   requests taking one flash at once see each message once, and a field
 //!   two requests changed goes to the later save (or fails it with
-//!   `Error::Conflict` under `on_conflict = "error"`).
+//!   `Error::Conflict` under `on_conflict = "error"`);
+//! - owners: `Backend::owned` lists exactly an owner's live records and
+//!   follows every write, delete and expiry; through the store an owner's
+//!   sessions are listed (each login once, the current one marked),
+//!   revoked by handle (only the owner's own, once; a cookie or junk is no
+//!   handle), all but the current one, all, and capped per owner (the
+//!   oldest goes); a revoke racing a save never lets the session back.
 //!
 //! What a backend never sees is not checked here: values sealed by hand
 //! (the codec is private to `sessions`, whose own tests forge them).
@@ -77,6 +83,8 @@ mod hostile;
 #[allow(clippy::missing_panics_doc)]
 mod merge;
 #[allow(clippy::missing_panics_doc)]
+mod owners;
+#[allow(clippy::missing_panics_doc)]
 mod race;
 #[allow(clippy::missing_panics_doc)]
 mod store;
@@ -93,6 +101,7 @@ pub mod cases {
     pub use super::backend::*;
     pub use super::hostile::*;
     pub use super::merge::*;
+    pub use super::owners::*;
     pub use super::race::*;
     pub use super::store::*;
     pub use super::versions::*;
@@ -208,6 +217,13 @@ macro_rules! store_tests {
                     store_racing_renews_do_not_fork,
                     store_same_field_goes_to_the_later_save,
                     store_same_field_conflict_is_an_error_when_asked,
+                    backend_owned_lists_exactly_the_live_records_of_an_owner,
+                    backend_owned_honours_now,
+                    store_owner_sessions_lists_each_login,
+                    store_revoke_one_logs_that_browser_out,
+                    store_revoke_others_then_all,
+                    store_logout_renew_and_expiry_keep_the_list_exact,
+                    store_cap_revokes_the_oldest_session,
                 ],
                 threaded: [
                     backend_concurrent_creates_have_one_winner,
@@ -218,6 +234,7 @@ macro_rules! store_tests {
                     store_concurrent_changes_of_different_fields_all_survive,
                     store_concurrent_flash_pushes_all_survive,
                     store_concurrent_takes_show_each_flash_once,
+                    store_revoke_racing_a_save_never_resurrects,
                 ],
             }
         }

@@ -14,7 +14,7 @@ use syn::{
     Visibility,
 };
 
-use crate::attr::{self, Container, FieldKind};
+use crate::attr::{Container, FieldAttrs, FieldKind};
 use crate::ctxt::Ctxt;
 use crate::{name, wire};
 
@@ -43,6 +43,9 @@ pub(crate) struct Field<'a> {
     pub(crate) vis: &'a Visibility,
     pub(crate) ty: &'a Type,
     pub(crate) kind: Kind<'a>,
+    /// `#[session(owner)]`, with the span of `owner`: `SessionData::owner` reads this
+    /// field.
+    pub(crate) owner: Option<Span>,
     /// `#[cfg]`s, repeated on the accessors so a cfg'd-out field takes them along.
     pub(crate) cfgs: Vec<&'a Attribute>,
     /// The field's doc comment, appended to its getter's.
@@ -109,6 +112,11 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// The `#[session(owner)]` field: the first one, when there are several (an error).
+    pub(crate) fn owner(&self) -> Option<&Field<'a>> {
+        self.fields.iter().find(|field| field.owner.is_some())
+    }
+
     /// Every accessor of every field, in field order.
     pub(crate) fn accessors(&self) -> Vec<Accessor<'_>> {
         self.fields.iter().flat_map(Field::accessors).collect()
@@ -169,7 +177,8 @@ impl<'a> Field<'a> {
             .expect("fields() only passes named fields");
         let unraw = ident.unraw().to_string();
         let wire_name = wire_names.remove(&unraw).unwrap_or(unraw);
-        let kind = match attr::field_kind(cx, &field.attrs) {
+        let attrs = FieldAttrs::from_attrs(cx, &field.attrs);
+        let kind = match attrs.kind {
             FieldKind::Plain => Kind::Plain,
             FieldKind::Readonly => Kind::Readonly,
             FieldKind::Skip => Kind::Skip,
@@ -180,6 +189,7 @@ impl<'a> Field<'a> {
             vis: &field.vis,
             ty: &field.ty,
             kind,
+            owner: attrs.owner,
             cfgs: field
                 .attrs
                 .iter()

@@ -14,8 +14,8 @@ use crate::name;
 
 const CONTAINER_KEYS: &str = "`name`, `max_age`, `idle_timeout`, `absolute_timeout`, \
      `persistent`, `path`, `domain`, `secure`, `http_only`, `same_site`, `partitioned`, `store`, \
-     `on_conflict`";
-const FIELD_KEYS: &str = "`flash`, `skip` or `readonly`";
+     `on_conflict`, `max_per_owner`";
+const FIELD_KEYS: &str = "`flash`, `skip`, `readonly` or `owner`";
 
 /// One attribute value and the span of the literal it came from, which later rules point
 /// at (`secure = false` when `same_site = "none"`).
@@ -81,6 +81,7 @@ pub(crate) struct Container {
     pub(crate) partitioned: Attr<bool>,
     pub(crate) store: Attr<String>,
     pub(crate) on_conflict: Attr<OnConflict>,
+    pub(crate) max_per_owner: Attr<u32>,
 }
 
 impl Container {
@@ -99,6 +100,7 @@ impl Container {
             partitioned: Attr::none("partitioned"),
             store: Attr::none("store"),
             on_conflict: Attr::none("on_conflict"),
+            max_per_owner: Attr::none("max_per_owner"),
         };
         for attr in session_attrs(attrs) {
             let parsed = attr.parse_nested_meta(|meta| container.parse_key(cx, &meta));
@@ -135,7 +137,8 @@ impl Container {
             "partitioned" => parse_bool(cx, meta, &mut self.partitioned),
             "store" => parse_string(cx, meta, &mut self.store, check_store),
             "on_conflict" => parse_on_conflict(cx, meta, &mut self.on_conflict),
-            "flash" | "skip" | "readonly" => {
+            "max_per_owner" => parse_count(cx, meta, &mut self.max_per_owner),
+            "flash" | "skip" | "readonly" | "owner" => {
                 let msg = format!("`{key}` is a field attribute, put it on a field");
                 unknown_key(cx, meta, &msg)
             }
@@ -173,40 +176,90 @@ impl FieldKind {
     }
 }
 
-/// Parses the `#[session(...)]` attributes of one field. The field keeps the first kind
-/// written; a second one is a duplicate or a conflict, reported where it was written.
-pub(crate) fn field_kind(cx: &Ctxt, attrs: &[Attribute]) -> FieldKind {
-    let mut kind = FieldKind::Plain;
-    for attr in session_attrs(attrs) {
-        let parsed = attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            let new = match key.as_str() {
-                "flash" => FieldKind::Flash,
-                "skip" => FieldKind::Skip,
-                "readonly" => FieldKind::Readonly,
-                _ => return unknown_field_key(cx, &meta, &key),
-            };
-            if kind == new {
-                cx.error_spanned_by(&meta.path, format!("duplicate field attribute `{key}`"));
-            } else if kind == FieldKind::Plain {
-                kind = new;
-            } else {
-                let first = kind.keyword();
-                let msg =
-                    format!("`{key}` conflicts with `{first}` on the same field, keep one of them");
-                cx.error_spanned_by(&meta.path, msg);
+/// The `#[session(...)]` attributes of one field: what it generates, and whether it is
+/// the session's owner (`owner`, which goes with `readonly` or with nothing else).
+pub(crate) struct FieldAttrs {
+    pub(crate) kind: FieldKind,
+    /// The span of the `owner` key, which the one-owner rule points at.
+    pub(crate) owner: Option<Span>,
+}
+
+impl FieldAttrs {
+    /// Parses the `#[session(...)]` attributes of one field. The field keeps the first
+    /// kind written; a second one is a duplicate or a conflict, reported where it was
+    /// written.
+    pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut field = Self {
+            kind: FieldKind::Plain,
+            owner: None,
+        };
+        for attr in session_attrs(attrs) {
+            let parsed = attr.parse_nested_meta(|meta| field.parse_key(cx, &meta));
+            if let Err(error) = parsed {
+                cx.syn_error(error);
             }
-            reject_arguments(cx, &meta, &key)
-        });
-        if let Err(error) = parsed {
-            cx.syn_error(error);
+        }
+        field
+    }
+
+    fn parse_key(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let new = match key.as_str() {
+            "flash" => FieldKind::Flash,
+            "skip" => FieldKind::Skip,
+            "readonly" => FieldKind::Readonly,
+            "owner" => {
+                self.set_owner(cx, meta);
+                return reject_arguments(cx, meta, &key);
+            }
+            _ => return unknown_field_key(cx, meta, &key),
+        };
+        if self.kind == new {
+            cx.error_spanned_by(&meta.path, format!("duplicate field attribute `{key}`"));
+        } else if let (Some(why), Some(_)) = (owner_conflict(new), self.owner) {
+            let msg = format!("`{key}` conflicts with `owner` on the same field: {why}");
+            cx.error_spanned_by(&meta.path, msg);
+        } else if self.kind == FieldKind::Plain {
+            self.kind = new;
+        } else {
+            let first = self.kind.keyword();
+            let msg =
+                format!("`{key}` conflicts with `{first}` on the same field, keep one of them");
+            cx.error_spanned_by(&meta.path, msg);
+        }
+        reject_arguments(cx, meta, &key)
+    }
+
+    fn set_owner(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) {
+        if self.owner.is_some() {
+            cx.error_spanned_by(&meta.path, "duplicate field attribute `owner`");
+        } else if let Some(why) = owner_conflict(self.kind) {
+            let first = self.kind.keyword();
+            let msg = format!("`owner` conflicts with `{first}` on the same field: {why}");
+            cx.error_spanned_by(&meta.path, msg);
+        } else {
+            self.owner = Some(meta.path.span());
         }
     }
-    kind
+}
+
+/// Why a field of this kind cannot be the owner, if it cannot.
+fn owner_conflict(kind: FieldKind) -> Option<&'static str> {
+    match kind {
+        FieldKind::Flash => {
+            Some("a flash is taken away when it is read, and the session would lose its owner")
+        }
+        // A skipped field is still serialized: the reason is what the derive generates.
+        FieldKind::Skip => Some(
+            "`skip` generates nothing for the field, `owner` generates the session's \
+             `owner()` from it; for an owner without a setter, use `readonly`",
+        ),
+        FieldKind::Plain | FieldKind::Readonly => None,
+    }
 }
 
 fn unknown_field_key(cx: &Ctxt, meta: &ParseNestedMeta, key: &str) -> syn::Result<()> {
@@ -410,6 +463,35 @@ fn parse_seconds(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<u64>) -> syn
             lit,
             format!("expected at most {max} seconds for `{key}` ({why})"),
         ),
+    }
+    Ok(())
+}
+
+/// A positive `u32` literal: how many sessions one owner keeps.
+fn parse_count(cx: &Ctxt, meta: &ParseNestedMeta, attr: &mut Attr<u32>) -> syn::Result<()> {
+    let Some(expr) = value_of(cx, meta, "<count>")? else {
+        return Ok(());
+    };
+    let key = attr.key;
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Int(lit), ..
+    }) = &expr
+    else {
+        cx.error_spanned_by(&expr, format!("expected a positive integer for `{key}`"));
+        return Ok(());
+    };
+    if !matches!(lit.suffix(), "" | "u32") {
+        let msg = format!("expected an integer for `{key}`, without a suffix or with `u32`");
+        cx.error_spanned_by(lit, msg);
+        return Ok(());
+    }
+    match lit.base10_parse::<u32>() {
+        Ok(0) => cx.error_spanned_by(
+            lit,
+            format!("expected at least 1 for `{key}`: an owner with no session cannot log in"),
+        ),
+        Ok(count) => attr.set(cx, meta, lit.span(), count),
+        Err(_) => cx.error_spanned_by(lit, format!("expected at most {} for `{key}`", u32::MAX)),
     }
     Ok(())
 }

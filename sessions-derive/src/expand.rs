@@ -49,7 +49,7 @@ pub(crate) enum Bodies {
 fn expand(input: &Input, accessors: &[Accessor]) -> TokenStream {
     let generics = input.generics;
     let session_struct = session_struct(input, generics);
-    let data_impl = data_impl(input, &config(input));
+    let data_impl = data_impl(input, &config(input), &owner_fn(input));
     let trait_impls = trait_impls(input, generics);
     let inherent_impl = inherent_impl(input, generics, accessors, Bodies::Real);
     let helpers = helpers(accessors);
@@ -146,6 +146,11 @@ fn config(input: &Input) -> TokenStream {
         OnConflict::LastWriteWins => quote!(::sessions::OnConflict::LastWriteWins),
         OnConflict::Error => quote!(::sessions::OnConflict::Error),
     });
+    // Checked positive by the parser; `unwrap` of a `NonZeroU32` is const.
+    let max_per_owner = attrs
+        .max_per_owner
+        .get()
+        .map(|count| quote!(::core::option::Option::unwrap(::core::num::NonZeroU32::new(#count))));
     let same_site = attrs.same_site.get().map(|value| match value {
         SameSite::Strict => quote!(::sessions::SameSite::Strict),
         SameSite::Lax => quote!(::sessions::SameSite::Lax),
@@ -167,6 +172,7 @@ fn config(input: &Input) -> TokenStream {
         (quote!(with_partitioned), boolean(attrs.partitioned.get())),
         (quote!(with_store), literal(attrs.store.get())),
         (quote!(with_on_conflict), on_conflict),
+        (quote!(with_max_per_owner), max_per_owner),
     ];
     let calls = calls
         .into_iter()
@@ -174,8 +180,29 @@ fn config(input: &Input) -> TokenStream {
     quote!(#(#calls)*)
 }
 
-/// `impl SessionData for User`, with the builder `calls` after `SessionConfig::new(name)`.
-pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
+/// `SessionData::owner` from the `#[session(owner)]` field, if there is one, under the
+/// field's `#[cfg]`s (a field that is cfg'd out leaves the default, no owner). The
+/// `SessionOwner` bound is on the field's type, spanned there, so the trait's message
+/// lands where the fix goes.
+fn owner_fn(input: &Input) -> TokenStream {
+    let Some(field) = input.owner() else {
+        return TokenStream::new();
+    };
+    let (ident, ty, cfgs) = (field.ident, field.ty, &field.cfgs);
+    let span = syn::spanned::Spanned::span(ty);
+    let owner_text = quote_spanned!(span=> <#ty as ::sessions::SessionOwner>::owner_text);
+    quote! {
+        #(#cfgs)*
+        #[inline]
+        fn owner(&self) -> ::core::option::Option<::std::string::String> {
+            #owner_text(&self.#ident)
+        }
+    }
+}
+
+/// `impl SessionData for User`, with the builder `calls` after `SessionConfig::new(name)`
+/// and the `owner` method, if any.
+pub(crate) fn data_impl(input: &Input, calls: &TokenStream, owner: &TokenStream) -> TokenStream {
     let Input {
         ident,
         cookie_name,
@@ -193,6 +220,7 @@ pub(crate) fn data_impl(input: &Input, calls: &TokenStream) -> TokenStream {
             const CONFIG: ::sessions::SessionConfig =
                 ::sessions::SessionConfig::new(#cookie_name) #calls;
             const FLASH_FIELDS: &'static [&'static str] = &[#(#flashes),*];
+            #owner
         }
     }
 }

@@ -31,8 +31,9 @@ pub(crate) fn expand(input: &Input, accessors: &[Accessor], errors: &syn::Error)
     let (data_impl, glue) = if input.is_generic() || input.is_union {
         (None, None)
     } else {
-        // Only the name: the other attributes may be the very ones in error.
-        let data_impl = expand::data_impl(input, &TokenStream::new());
+        // Only the name: the other attributes may be the very ones in error, and the
+        // default `owner()`, as the owner's type may not be a `SessionOwner` either.
+        let data_impl = expand::data_impl(input, &TokenStream::new(), &TokenStream::new());
         (Some(data_impl), Some(expand::glue(input)))
     };
     quote! {

@@ -40,10 +40,16 @@ use proc_macro::TokenStream;
 /// | `same_site = "strict"` | `"lax"`, `"strict"` or `"none"` | `"lax"` |
 /// | `partitioned` | CHIPS (`partitioned = true` works too) | `false` |
 /// | `store = "files"` | which registered store keeps the session | the default store |
+/// | `on_conflict = "error"` | a concurrent save that changed the same field fails with `Error::Conflict` | the later save wins |
+/// | `max_per_owner = 5` | a login past it revokes the owner's oldest session | no cap |
 ///
 /// Field attributes: `#[session(flash)]` on `Vec<U>` gives `push_x(U)` and
-/// `take_x() -> Vec<U>`, on `Option<U>` gives `set_x(U)` and `take_x() -> Option<U>`;
-/// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing.
+/// `async fn take_x() -> Result<Vec<U>>`, on `Option<U>` gives `set_x(U)` and
+/// `async fn take_x() -> Result<Option<U>>` (the take is saved before it returns);
+/// `#[session(readonly)]` keeps only the getter; `#[session(skip)]` generates nothing;
+/// `#[session(owner)]`, on at most one field (alone or with `readonly`), indexes the session
+/// under its owner so the owner's sessions can be listed and revoked: `SessionData::owner`
+/// returns the field's `sessions::SessionOwner` text (integers, strings, an `Option` of one).
 /// An accessor that would collide with a method of the session (`save`, `get`, ...) or
 /// with another accessor is a compile error.
 ///

@@ -2,7 +2,8 @@
 //!
 //! Per-key rules (literal types, cookie-name characters) run while parsing, in `attr.rs`;
 //! what is left here needs the whole struct: `same_site = "none"` against `secure`, cookie
-//! name prefixes against `path` and `domain`, and accessor names against each other.
+//! name prefixes against `path` and `domain`, one `owner` per struct, and accessor names
+//! against each other.
 
 use syn::ext::IdentExt;
 
@@ -44,6 +45,7 @@ pub(crate) fn check<'a>(cx: &Ctxt, input: &'a Input<'a>) -> Vec<Accessor<'a>> {
     }
     check_secure(cx, &input.attrs);
     check_prefixes(cx, &input.attrs, &input.cookie_name);
+    check_owner(cx, input);
     check_accessors(cx, input)
 }
 
@@ -107,6 +109,24 @@ fn check_prefixes(cx: &Ctxt, attrs: &Container, cookie_name: &str) {
             span,
             "expected `path = \"/\"` for a cookie name starting with `__Host-`",
         );
+    }
+}
+
+/// A session has one owner: every `owner` after the first is an error, on that key.
+fn check_owner(cx: &Ctxt, input: &Input) {
+    let mut owners = input
+        .fields
+        .iter()
+        .filter_map(|f| f.owner.map(|span| (f, span)));
+    let Some((first, _)) = owners.next() else {
+        return;
+    };
+    for (_, span) in owners {
+        let msg = format!(
+            "at most one field can be `#[session(owner)]`; the first is `{}`",
+            first.unraw()
+        );
+        cx.error_at(span, msg);
     }
 }
 

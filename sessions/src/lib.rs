@@ -81,7 +81,7 @@ pub mod __fuzz;
 pub use axum::SessionRejection;
 pub use data::SessionData;
 pub use error::{BoxError, Error, Result, SaveErrors};
-pub use handle::Handle;
+pub use handle::{Handle, OwnedSession, SessionHandle};
 pub use http::MAX_SET_COOKIE_LEN;
 pub use key::{KEY_LEN, Key, KeyId, KeyRing, MIN_SECRET_LEN};
 pub use layer::{SessionLayer, SessionService};

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use sessions::store::{SessionId, Times, UnixTime};
+use sessions::store::{OwnerId, SessionId, Times, UnixTime};
 use sessions::{FileStore, MapSession, SessionConfig, Sessions};
 
 /// The session the helpers save and load.
@@ -224,4 +224,44 @@ pub async fn is_fresh(store: &FileStore, cookie: &str) -> sessions::Result<bool>
     req.headers_mut().insert(http::header::COOKIE, value);
     sessions.attach(&mut req);
     Ok(MapSession::load(&req, CONFIG).await?.is_new())
+}
+
+/// The owner directories of the store at `store`: the names in its
+/// `.owners` index, sorted.
+///
+/// # Panics
+///
+/// When the index cannot be listed.
+///
+/// ```
+/// let dir = sessions_tests::TempDir::new();
+/// sessions::store::FileBackend::open(dir.store()).unwrap();
+/// assert!(sessions_tests::files::owner_dirs(&dir.store()).is_empty());
+/// ```
+#[must_use]
+pub fn owner_dirs(store: &Path) -> Vec<String> {
+    names(&store.join(".owners"), |_| true)
+}
+
+/// The entries of `owner` in the index of the store at `store`, sorted;
+/// none when the owner has no directory.
+///
+/// # Panics
+///
+/// When the owner's directory exists and cannot be listed.
+///
+/// ```
+/// use sessions::store::OwnerId;
+/// let dir = sessions_tests::TempDir::new();
+/// sessions::store::FileBackend::open(dir.store()).unwrap();
+/// let ada = OwnerId::new("sid", "ada");
+/// assert!(sessions_tests::files::owner_entries(&dir.store(), &ada).is_empty());
+/// ```
+#[must_use]
+pub fn owner_entries(store: &Path, owner: &OwnerId) -> Vec<String> {
+    let dir = store.join(".owners").join(owner.to_hex());
+    if fs::symlink_metadata(&dir).is_err() {
+        return Vec::new();
+    }
+    names(&dir, |_| true)
 }

@@ -187,3 +187,63 @@ fn session_id_debug_shows_neither_text_nor_bytes() {
     secrets.assert_hidden("a session id", &id);
     secrets.assert_hidden("an optional id", &Some(&id));
 }
+
+/// An owned session, for the owner cases.
+#[derive(Session, Serialize, Deserialize, Default, Clone, Debug)]
+#[session(name = "owned")]
+struct Owned {
+    #[session(owner)]
+    user: Option<String>,
+}
+
+#[tokio::test]
+async fn owners_handles_and_epochs_debug_shows_no_owner_or_handle() {
+    use sessions::store::{Epochs, MemoryBackend, OwnerId};
+
+    let owner = OwnerId::new("owned", MARKER);
+    let mut secrets = Secrets(Vec::new());
+    secrets.add("owner digest", owner.to_hex());
+    secrets.add_bytes("owner bytes", owner.as_bytes());
+    secrets.add("owner text", MARKER.to_owned());
+    secrets.assert_hidden("an owner id", &owner);
+
+    let key = Key::generate();
+    let store = Arc::new(MemoryStore::new(key.clone()));
+    let sessions = Sessions::new(Arc::clone(&store));
+    let req = request(&sessions, None);
+    let session = OwnedSession::load(&req).await.unwrap();
+    session.set_user(Some(MARKER.to_owned()));
+    let mut res = http::Response::new(());
+    sessions::save(&req, &mut res).await.unwrap();
+    let listed = session.owner_sessions().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    secrets.add("handle", listed[0].handle.to_string());
+    secrets.assert_hidden("a session handle", &listed[0].handle);
+    // The data is the app's to show; the handle and the owner digest are
+    // not shown by the listing's own fields.
+    let mut without_data = Secrets(secrets.0.clone());
+    without_data.0.retain(|(what, _)| *what != "owner text");
+    without_data.assert_hidden("a listed session", &listed[0]);
+    let id = listed_id(&store, &res).await.expect("the cookie loads");
+    let record = store.backend().load(&id, UnixTime::now(), 1 << 16).await;
+    secrets.assert_hidden("an owned record", &record.unwrap().expect("live"));
+
+    let epochs = Epochs::new(MemoryBackend::new(10), std::time::Duration::ZERO);
+    epochs.raise(&owner).await.unwrap();
+    secrets.assert_hidden("epochs", &epochs);
+    secrets.add("key", key.to_text());
+    secrets.assert_hidden(
+        "a cookie store with epochs",
+        &CookieStore::new(key).with_epochs(epochs),
+    );
+}
+
+/// The id behind the `owned` cookie `res` set.
+async fn listed_id(store: &MemoryStore, res: &http::Response<()>) -> Option<SessionId> {
+    let line = res.headers()["set-cookie"].to_str().unwrap();
+    let value = line.split(';').next()?.strip_prefix("owned=")?;
+    let loaded = Store::load(store, "owned", value, UnixTime::now())
+        .await
+        .ok()??;
+    loaded.id().cloned()
+}

@@ -40,6 +40,14 @@ struct Renamed {
     r#loop: Option<u8>,
 }
 
+// A session that belongs to whoever logged in.
+#[derive(Session, Serialize, Deserialize, Default, Clone)]
+struct Account {
+    #[session(owner)]
+    user_id: Option<u64>,
+    theme: String,
+}
+
 #[derive(Session, Serialize, Deserialize, Default)]
 #[session(
     path = "/app",
@@ -133,6 +141,26 @@ async fn values_and_flashes_survive_a_round_trip() {
         "flashes are read once"
     );
     assert_eq!(user.user_id(), Some(7));
+}
+
+#[tokio::test]
+async fn the_owner_is_the_owner_field_in_text() {
+    assert_eq!(User::default().owner(), None, "no `#[session(owner)]`");
+    let sessions = sessions();
+    let first = Exchange::new(&sessions, None);
+    let account = AccountSession::load(&first.req).await.unwrap();
+    assert_eq!(account.get().owner(), None, "nobody owns a new session");
+    account.set_user_id(Some(7));
+    assert_eq!(account.get().owner().as_deref(), Some("7"));
+    account.set_theme("dark".to_owned());
+    assert_eq!(account.get().owner().as_deref(), Some("7"));
+    let lines = first.finish().await;
+
+    let second = Exchange::new(&sessions, Some(cookie_pair(&lines[0])));
+    let account = AccountSession::load(&second.req).await.unwrap();
+    assert_eq!(account.get().owner().as_deref(), Some("7"));
+    account.set_user_id(None);
+    assert_eq!(account.get().owner(), None, "logged out");
 }
 
 #[tokio::test]
@@ -250,7 +278,8 @@ pub mod strict {
         same_site = "strict"
     )]
     pub struct Strict {
-        /// A plain field.
+        /// A plain field, the owner.
+        #[session(owner)]
         pub id: Option<u64>,
         /// A flash list.
         #[session(flash)]

@@ -7,13 +7,13 @@
 use std::fs;
 use std::path::PathBuf;
 
-use sessions::store::{Backend, FileBackend, Record, SessionId, Store, Times, UnixTime};
+use sessions::store::{Backend, FileBackend, OwnerId, Record, SessionId, Store, Times, UnixTime};
 use sessions::{Error, FileStore, Key, MapSession, Sessions};
 use sessions_tests::TempDir;
 use sessions_tests::files::{CONFIG, is_fresh, live, names, record_names, saved_cookie};
 
 /// Bytes before the payload in a record file.
-const HEADER_LEN: usize = 80;
+const HEADER_LEN: usize = 112;
 
 #[tokio::test]
 async fn record_files_hold_the_one_record_format() {
@@ -25,14 +25,18 @@ async fn record_files_hold_the_one_record_format() {
         issued_at: UnixTime::from_secs(0x0506_0708),
         expires_at: UnixTime::from_secs(u64::MAX),
     };
-    let record = Record::new(b"payload".to_vec(), times).with_version(0x0a0b);
+    let owner = OwnerId::new("sid", "ada");
+    let record = Record::new(b"payload".to_vec(), times)
+        .with_version(0x0a0b)
+        .with_owner(Some(owner));
     assert!(backend.create(&id, &record, UnixTime::now()).await.unwrap());
     let bytes = fs::read(tmp.store().join(id.to_string())).unwrap();
     assert_eq!(bytes, record.encode(&id));
-    assert_eq!(&bytes[..8], b"SESS\x03\0\0\0");
+    assert_eq!(&bytes[..8], b"SESS\x04\0\0\0");
     assert_eq!(bytes[40..48], 0x0a0b_u64.to_be_bytes());
-    assert_eq!(bytes[48..56], 0x0102_0304_u64.to_be_bytes());
-    assert_eq!(bytes[72..HEADER_LEN], 7_u64.to_be_bytes());
+    assert_eq!(bytes[48..80], *owner.as_bytes());
+    assert_eq!(bytes[80..88], 0x0102_0304_u64.to_be_bytes());
+    assert_eq!(bytes[104..HEADER_LEN], 7_u64.to_be_bytes());
     assert_eq!(&bytes[HEADER_LEN..], b"payload");
     let loaded = backend.load(&id, UnixTime::now(), 7).await.unwrap();
     assert_eq!(loaded, Some(record));
@@ -55,11 +59,12 @@ fn damaged(good: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
         ("wrong magic", with(0, b"XXXX")),
         ("the format before ids were bound", with(4, &[1])),
         ("the format before versions", with(4, &[2])),
-        ("future version", with(4, &[4])),
+        ("the format before owners", with(4, &[3])),
+        ("future version", with(4, &[5])),
         ("reserved bytes", with(5, &[1])),
         ("another id's digest", with(8, &[!good[8]])),
-        ("huge length", with(72, &u64::MAX.to_be_bytes())),
-        ("length one more", with(72, &(declared + 1).to_be_bytes())),
+        ("huge length", with(104, &u64::MAX.to_be_bytes())),
+        ("length one more", with(104, &(declared + 1).to_be_bytes())),
         (
             "foreign file",
             b"#!/bin/sh\necho this is not a session record at all\n".to_vec(),

@@ -5,6 +5,7 @@
 
 mod cookie;
 mod layer;
+mod owners;
 mod stores;
 
 use sessions_benches::run::{self, RunRecord};
@@ -19,6 +20,7 @@ fn main() {
     record.write(false);
     layer::bench(&mut c);
     stores::bench(&mut c);
+    owners::bench(&mut c);
     c.final_summary();
     record.write(true);
 }

@@ -30,7 +30,7 @@ use sessions_tests::wait::wait_until;
 use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
-const FILE_HEADER_LEN: usize = 80;
+const FILE_HEADER_LEN: usize = 112;
 
 /// Loads the session behind `cookie`, changes a field and saves it (an
 /// update in place), as a request handler would.

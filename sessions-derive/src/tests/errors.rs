@@ -16,7 +16,7 @@ fn all_errors_of_a_struct_come_together() {
         [
             "unknown session attribute `nmae`, expected one of `name`, `max_age`, \
              `idle_timeout`, `absolute_timeout`, `persistent`, `path`, `domain`, `secure`, \
-             `http_only`, `same_site`, `partitioned`, `store`, `on_conflict`",
+             `http_only`, `same_site`, `partitioned`, `store`, `on_conflict`, `max_per_owner`",
             "expected a positive number of seconds for `max_age`, found 0",
             "expected integer seconds for `max_age`",
             "expected a struct with named fields, found an enum",
@@ -283,7 +283,7 @@ fn field_attribute_errors() {
                     a: u8,
                 }
             ),
-            "unknown field attribute `flahs`",
+            "unknown field attribute `flahs`, expected `flash`, `skip`, `readonly` or `owner`",
         ),
         (
             syn::parse_quote!(
@@ -320,6 +320,102 @@ fn field_attribute_errors() {
             "{error:?} should contain {expected:?}"
         );
     }
+}
+
+#[test]
+fn at_most_one_owner() {
+    let input: DeriveInput = syn::parse_quote!(
+        struct A {
+            #[session(owner)]
+            user_id: Option<u64>,
+            #[session(owner)]
+            account: String,
+            #[session(owner, readonly)]
+            r#ref: u32,
+        }
+    );
+    let second = "at most one field can be `#[session(owner)]`; the first is `user_id`";
+    assert_eq!(errors(&input), [second, second]);
+    let duplicate: DeriveInput = syn::parse_quote!(
+        struct A {
+            #[session(owner)]
+            #[session(owner)]
+            a: u64,
+        }
+    );
+    assert_eq!(error(&duplicate), "duplicate field attribute `owner`");
+}
+
+#[test]
+fn the_owner_is_neither_a_flash_nor_skipped() {
+    let flash = "a flash is taken away when it is read, and the session would lose its owner";
+    let skip = "`skip` generates nothing for the field, `owner` generates the session's \
+                `owner()` from it; for an owner without a setter, use `readonly`";
+    let cases: [(DeriveInput, String); 4] = [
+        (
+            syn::parse_quote!(
+                struct A {
+                    #[session(owner, flash)]
+                    a: Option<u64>,
+                }
+            ),
+            format!("`flash` conflicts with `owner` on the same field: {flash}"),
+        ),
+        (
+            syn::parse_quote!(
+                struct A {
+                    #[session(flash)]
+                    #[session(owner)]
+                    a: Vec<u64>,
+                }
+            ),
+            format!("`owner` conflicts with `flash` on the same field: {flash}"),
+        ),
+        (
+            syn::parse_quote!(
+                struct A {
+                    #[session(owner, skip)]
+                    a: u64,
+                }
+            ),
+            format!("`skip` conflicts with `owner` on the same field: {skip}"),
+        ),
+        (
+            syn::parse_quote!(
+                struct A {
+                    #[session(readonly, skip, owner)]
+                    a: u64,
+                }
+            ),
+            "`skip` conflicts with `readonly` on the same field, keep one of them".to_owned(),
+        ),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(error(&input), expected);
+    }
+    let readonly: DeriveInput = syn::parse_quote!(
+        struct A {
+            #[session(readonly, owner)]
+            a: u64,
+            #[session(owner = true)]
+            b: u64,
+        }
+    );
+    assert_eq!(
+        errors(&readonly),
+        [
+            "expected `owner` without a value",
+            "at most one field can be `#[session(owner)]`; the first is `a`",
+        ]
+    );
+    let on_struct: DeriveInput = syn::parse_quote!(
+        #[session(owner)]
+        struct A {}
+    );
+    assert_eq!(
+        error(&on_struct),
+        "`owner` is a field attribute, put it on a field"
+    );
 }
 
 #[test]

@@ -139,6 +139,48 @@ fn readonly_and_skip() {
 }
 
 #[test]
+fn the_owner_field_gives_session_data_its_owner() {
+    let input: DeriveInput = syn::parse_quote! {
+        pub struct User {
+            pub theme: String,
+            #[cfg(feature = "accounts")]
+            #[session(owner, readonly)]
+            pub user_id: Option<u64>,
+        }
+    };
+    assert_eq!(errors(&input), Vec::<String>::new());
+    let out = expansion(&input);
+    let owner = "#[cfg(feature=\"accounts\")]#[inline]\
+        fnowner(&self)->::core::option::Option<::std::string::String>{\
+        <Option<u64>as::sessions::SessionOwner>::owner_text(&self.user_id)}";
+    assert!(out.contains(owner), "missing {owner}\nin {out}");
+    assert!(out.contains("pubfnuser_id(&self)"), "{out}");
+    assert!(!out.contains("fnset_user_id("), "readonly: {out}");
+    let without: DeriveInput = syn::parse_quote!(
+        struct A {
+            a: u64,
+        }
+    );
+    assert!(!expansion(&without).contains("fnowner("));
+}
+
+#[test]
+fn the_fallback_leaves_the_owner_to_the_default() {
+    // The owner's type may be the error; the stub must not add one of its own.
+    let input: DeriveInput = syn::parse_quote! {
+        #[session(max_age = 0)]
+        struct A { #[session(owner)] a: f64 }
+    };
+    let out = expansion(&input);
+    assert!(out.contains("compile_error!"), "{out}");
+    assert!(out.contains("impl::sessions::SessionDataforA"), "{out}");
+    assert!(
+        !out.contains("fnowner(") && !out.contains("SessionOwner"),
+        "{out}"
+    );
+}
+
+#[test]
 fn the_fallback_keeps_a_stub_with_every_free_accessor() {
     let input: DeriveInput = syn::parse_quote! {
         #[session(max_age = 0)]

@@ -18,7 +18,10 @@ use crate::state::State;
 use crate::store::Store;
 
 mod flash;
+mod owners;
 mod save;
+
+pub use owners::{OwnedSession, SessionHandle};
 
 /// `T::CONFIG`, checked when the build evaluates this constant.
 struct Checked<T>(std::marker::PhantomData<T>);
@@ -166,6 +169,15 @@ pub(crate) struct Fields<T> {
     pub(crate) keyed: &'static [&'static str],
     pub(crate) owner: fn(&T) -> Option<String>,
 }
+
+// By hand: a derive would ask `T: Copy`, which a fn pointer does not need.
+impl<T> Clone for Fields<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Fields<T> {}
 
 /// Loads a session of data `T` under `config`: the one machinery behind
 /// typed sessions and [`MapSession`](crate::MapSession). `config` has been

@@ -55,16 +55,20 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
     /// again, a bounded number of times.
     pub(super) async fn save_now(&self) -> Result<Option<SessionCookie>> {
         let shared = &*self.shared;
-        let planned = {
+        let (planned, login) = {
             let mut state = self.state();
             let owner = self.owner_of(&state.data);
-            state
+            // A save that gives the session its owner: the cap applies.
+            let before = state.loaded.as_ref().and_then(|loaded| loaded.owner);
+            let login = owner.filter(|owner| before != Some(*owner));
+            let planned = state
                 .plan(&shared.config, UnixTime::now())?
                 .map(|mut plan| {
                     plan.owner = owner;
                     plan
                 })
-                .ok_or_else(|| state.take_pending())
+                .ok_or_else(|| state.take_pending());
+            (planned, login)
         };
         let mut plan = match planned {
             Ok(plan) => plan,
@@ -80,11 +84,24 @@ impl<T: Default + Serialize + DeserializeOwned + Send + Sync + 'static> Handle<T
         for _ in 0..MAX_SAVE_ATTEMPTS {
             match plan.run(&*shared.store, &shared.config).await? {
                 Ran::Done(done) => {
-                    let mut state = self.state();
-                    if let Some(stored) = merged {
-                        state.adopt(plan.generation, stored);
+                    let id = done.loaded.as_ref().and_then(|loaded| loaded.id.clone());
+                    {
+                        let mut state = self.state();
+                        if let Some(stored) = merged {
+                            state.adopt(plan.generation, stored);
+                        }
+                        state.saved(plan.generation, done.loaded);
                     }
-                    state.saved(plan.generation, done.loaded);
+                    let login = login.filter(|owner| plan.owner == Some(*owner));
+                    if let (Some(owner), Some(id)) = (login, id)
+                        && let Err(error) = self.enforce_cap(&owner, &id).await
+                    {
+                        // The session is saved (a login's renew may have
+                        // retired its old id): its cookie must still go
+                        // out. The next login enforces the cap again.
+                        let session = shared.config.name();
+                        tracing::warn!(session, %error, "the cap of sessions per owner was not enforced");
+                    }
                     return Ok(Some(SessionCookie {
                         config: shared.config,
                         update: done.update,

@@ -2,6 +2,7 @@
 
 mod rules;
 
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 pub use rules::{ConfigError, MAX_MAX_AGE, MAX_TIMEOUT};
@@ -87,6 +88,7 @@ pub struct SessionConfig {
     partitioned: bool,
     store: Option<&'static str>,
     on_conflict: OnConflict,
+    max_per_owner: Option<NonZeroU32>,
 }
 
 macro_rules! getters {
@@ -127,6 +129,7 @@ impl SessionConfig {
             partitioned: false,
             store: None,
             on_conflict: OnConflict::LastWriteWins,
+            max_per_owner: None,
         }
     }
 
@@ -277,6 +280,24 @@ impl SessionConfig {
         self
     }
 
+    /// Caps the live sessions of one owner: a save that gives a session
+    /// its owner (a login) past the cap revokes that owner's sessions with
+    /// the oldest `created_at` until `max` are left, the new one included.
+    /// Server-side stores only; no cap by default.
+    ///
+    /// ```
+    /// use std::num::NonZeroU32;
+    /// use sessions::SessionConfig;
+    /// const USER: SessionConfig = SessionConfig::new("user").with_max_per_owner(NonZeroU32::new(5).unwrap());
+    /// assert_eq!(USER.max_per_owner().map(NonZeroU32::get), Some(5));
+    /// assert_eq!(SessionConfig::new("user").max_per_owner(), None);
+    /// ```
+    #[must_use]
+    pub const fn with_max_per_owner(mut self, max: NonZeroU32) -> Self {
+        self.max_per_owner = Some(max);
+        self
+    }
+
     /// Checks every rule a session cookie must keep; see [`ConfigError`].
     /// Typed sessions are checked when they compile: a
     /// [`SessionData::CONFIG`](crate::SessionData::CONFIG) that breaks a
@@ -410,5 +431,7 @@ impl SessionConfig {
         store: Option<&'static str> => store;
         /// What a save does when a concurrent request changed the same field.
         on_conflict: OnConflict => on_conflict;
+        /// The most live sessions one owner keeps, if capped.
+        max_per_owner: Option<NonZeroU32> => max_per_owner;
     }
 }

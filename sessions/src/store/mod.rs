@@ -43,6 +43,7 @@ use crate::error::Result;
 
 mod backend;
 mod cookie;
+mod epochs;
 mod file;
 mod memory;
 mod owner;
@@ -56,10 +57,11 @@ pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};
 pub use backend::{Backend, Update};
 pub use cookie::CookieStore;
+pub use epochs::Epochs;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub use owner::OwnerId;
-pub(crate) use protocol::{Save, SaveOutcome, Saved};
+pub(crate) use protocol::{OwnedRecord, Save, SaveOutcome, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]
 pub use redis::{
@@ -119,7 +121,7 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// let debug = format!("{loaded:?}");
 /// let len = loaded.payload().len();
 /// assert!(debug.starts_with(&format!("Loaded {{ payload_len: {len}, times: Times {{")));
-/// assert!(debug.ends_with("stale_key: false, id: None, version: 0 }"));
+/// assert!(debug.ends_with("stale_key: false, id: None, version: 0, owned: false }"));
 /// # Ok::<(), sessions::Error>(()) }).unwrap();
 /// ```
 #[derive(Clone, PartialEq, Eq)]
@@ -135,6 +137,8 @@ pub struct Loaded {
     pub(crate) id: Option<SessionId>,
     /// The record's version on a server-side store; 0 in a cookie.
     pub(crate) version: u64,
+    /// The record's owner on a server-side store.
+    pub(crate) owner: Option<OwnerId>,
 }
 
 impl std::fmt::Debug for Loaded {
@@ -146,6 +150,7 @@ impl std::fmt::Debug for Loaded {
             // `SessionId`'s own `Debug` hides the id.
             .field("id", &self.id)
             .field("version", &self.version)
+            .field("owned", &self.owner.is_some())
             .finish()
     }
 }
@@ -159,6 +164,7 @@ impl Loaded {
             stale_key: false,
             id: None,
             version: 0,
+            owner: None,
         }
     }
 

@@ -8,8 +8,9 @@
 
 use std::fmt;
 
-use crate::codec::Times;
+use crate::codec::{Times, UnixTime};
 use crate::error::Result;
+use crate::id::SessionId;
 use crate::store::{BoxFuture, Loaded, OwnerId, Store};
 
 /// What the registry asks a store to write.
@@ -85,15 +86,81 @@ impl fmt::Debug for SaveOutcome {
     }
 }
 
+/// One live session of an owner, as a store lists it.
+pub struct OwnedRecord {
+    /// An opaque handle that revokes it: the id sealed for this purpose
+    /// only, so it neither reveals the id nor works as a cookie.
+    pub handle: String,
+    /// The session, its id included (to tell the current one).
+    pub loaded: Loaded,
+}
+
 /// The sealed supertrait of [`Store`]: implemented only in this crate.
 pub trait Sealed: Send + Sync + 'static {
     /// Saves a session: in place of `save.previous` when its version is
     /// still the stored one, or as a new session.
     fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>>;
+
+    /// The live sessions named `name` that `owner` owns.
+    fn owned<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Vec<OwnedRecord>>>;
+
+    /// Ends the session behind `handle` if it is a live session named
+    /// `name` of `owner`; whether one was ended.
+    fn revoke<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        handle: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>>;
+
+    /// Ends every live session named `name` of `owner` but `keep`; how
+    /// many it ended.
+    fn revoke_all<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        keep: Option<&'a SessionId>,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<usize>>;
 }
 
 impl<S: Store> Sealed for std::sync::Arc<S> {
     fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>> {
         (**self).save(save)
+    }
+
+    fn owned<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Vec<OwnedRecord>>> {
+        (**self).owned(name, owner, now)
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        handle: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        (**self).revoke(name, owner, handle, now)
+    }
+
+    fn revoke_all<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        keep: Option<&'a SessionId>,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<usize>> {
+        (**self).revoke_all(name, owner, keep, now)
     }
 }

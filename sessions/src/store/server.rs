@@ -7,8 +7,12 @@ use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::protocol::Sealed;
-use crate::store::{Backend, BoxFuture, Loaded, Record, Save, SaveOutcome, Saved, Store, Update};
+use crate::store::{
+    Backend, BoxFuture, Loaded, OwnedRecord, OwnerId, Record, Save, SaveOutcome, Saved, Store,
+    Update,
+};
 
+mod owners;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -304,12 +308,42 @@ fn loaded(record: Record, id: SessionId) -> Loaded {
     let mut loaded = Loaded::new(record.payload, record.times);
     loaded.id = Some(id);
     loaded.version = record.version;
+    loaded.owner = record.owner;
     loaded
 }
 
 impl<B: Backend> Sealed for ServerStore<B> {
     fn save<'a>(&'a self, save: Save<'a>) -> BoxFuture<'a, Result<SaveOutcome>> {
         Box::pin(self.save_record(save))
+    }
+
+    fn owned<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<Vec<OwnedRecord>>> {
+        Box::pin(self.list_owned(name, owner, now))
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        name: &'a str,
+        owner: &'a OwnerId,
+        handle: &'a str,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<bool>> {
+        Box::pin(self.revoke_handle(name, owner, handle, now))
+    }
+
+    fn revoke_all<'a>(
+        &'a self,
+        _name: &'a str,
+        owner: &'a OwnerId,
+        keep: Option<&'a SessionId>,
+        now: UnixTime,
+    ) -> BoxFuture<'a, Result<usize>> {
+        Box::pin(self.revoke_owned(owner, keep, now))
     }
 }
 

@@ -13,6 +13,7 @@ use sessions::Session;
 #[session(name = "user", max_age = 604800, idle_timeout = 1800)]
 pub struct User {
     /// Set on login.
+    #[session(owner)]
     pub user_id: Option<u64>,
     /// `light` or `dark`.
     pub theme: String,

@@ -54,6 +54,7 @@ named! {
     target: Target, TargetSession;
     duration: Duration, DurationSession;
     session_data: SessionData, SessionDataSession;
+    session_owner: SessionOwner, SessionOwnerSession;
     session_config: SessionConfig, SessionConfigSession;
     same_site: SameSite, SameSiteSession;
     session_rejection: SessionRejection, SessionRejectionSession;
@@ -92,6 +93,7 @@ mod shadowed {
     struct Pending;
     struct Registry;
     struct SessionData;
+    trait SessionOwner {}
     trait Future {}
     trait Send {}
     trait Sync {}

@@ -1,12 +1,12 @@
 // Shared by the `hygiene_*` pass cases through `include!`, so a shadowing bug in any
 // generated method body (not only in a signature) fails their build or their `main`.
 //
-// `session_data!(Name)` declares `pub struct Name` with one field per accessor kind, and
-// `exercise!(Name, NameSession)` an `async fn exercise()` that drives the generated API
-// through the runtime: load from a request carrying a `Sessions` registry, the setters,
-// getters and flashes, save, then load the cookie back through `load_parts` and the axum
-// extractor. Every path is absolute and every trait method called through its trait, so
-// both also work where the prelude is shadowed or absent.
+// `session_data!(Name)` declares `pub struct Name` with one field per field attribute,
+// and `exercise!(Name, NameSession)` an `async fn exercise()` that drives the generated
+// API through the runtime: load from a request carrying a `Sessions` registry, the
+// setters, getters, flashes and owner, save, then load the cookie back through
+// `load_parts` and the axum extractor. Every path is absolute and every trait method
+// called through its trait, so both also work where the prelude is shadowed or absent.
 
 macro_rules! session_data {
     ($data:ident) => {
@@ -27,6 +27,8 @@ macro_rules! session_data {
             pub created: u64,
             #[session(skip)]
             pub cache: u8,
+            #[session(owner)]
+            pub user: ::core::option::Option<u64>,
         }
     };
 }
@@ -51,6 +53,12 @@ macro_rules! exercise {
             ::core::assert_eq!((data.count, data.created, data.cache), (7, 0, 0));
             ::core::assert_eq!(session.count(), 7);
             ::core::assert_eq!(session.created(), 0);
+            ::core::assert_eq!(::sessions::SessionData::owner(&data), ::core::option::Option::None);
+            session.set_user(::core::option::Option::Some(5));
+            ::core::assert_eq!(
+                ::sessions::SessionData::owner(&session.get()),
+                ::core::option::Option::Some(::std::borrow::ToOwned::to_owned("5")),
+            );
             let mut response = ::http::Response::new(());
             session.save(&mut response).await.expect("save");
             let line = &response.headers()[::http::header::SET_COOKIE];

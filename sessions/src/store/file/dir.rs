@@ -1,31 +1,21 @@
-//! The session directory: paths, temp files, stripe locks. Everything here
-//! blocks; the backend runs it on tokio's blocking pool.
+//! The session directory: records, their writes under the stripe locks,
+//! and the owner index kept in step with them. Everything here blocks;
+//! the backend runs it on tokio's blocking pool.
 
-use std::fs::{self, File, TryLockError};
-use std::io::{self, Read as _, Write as _};
+use std::fs::{self, File};
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
-use crate::store::{Record, Update};
+use crate::store::{OwnerId, Record, Update};
 
-use super::safe::{create_new, open_dir, open_lock_file, open_record};
-/// Where the stripe lock files live, inside the session directory.
-const LOCK_DIR: &str = ".locks";
-/// How many lock files the ids are spread over. Part of the on-disk
-/// protocol: every process sharing a directory must agree on it.
-const STRIPES: u8 = 64;
-/// Temp files are `.<pid>-<counter>-<random>.tmp`; no record name starts
-/// with a dot.
-const TEMP_SUFFIX: &str = ".tmp";
-/// An empty, unlocked temp file younger than this may belong to a writer
-/// that created it and has not locked it yet.
-const TEMP_GRACE: Duration = Duration::from_secs(10);
+use super::locks::Stripes;
+use super::owners::Index;
+use super::safe::{open_dir, open_record, remove_if_exists};
+use super::temp::{TempFile, is_temp_name, sweep_temp, sweep_temps};
 
 /// When a record is written: only when absent, or only over a given
 /// version.
@@ -52,33 +42,38 @@ impl WriteIf {
 }
 
 /// An open session directory.
+///
+/// The owner index follows one rule that makes every crash harmless: an
+/// entry is made durable before a record that needs it is renamed in, and
+/// removed only once the record that no longer needs it is durable (the
+/// directory is synced first, under the id's stripe lock). So whatever
+/// step a crash interrupts, it leaves at worst a stale entry, which the
+/// record's owner field unmasks, never a live owned record without its
+/// entry, which would hide a session from "log out everywhere".
 pub(super) struct Dir {
     path: PathBuf,
     /// The directory itself, kept open to fsync renames and removals.
     handle: File,
-    /// One lock file per stripe. The mutex orders this process's threads
-    /// (`flock` does not, on a shared descriptor); the `flock` orders
-    /// processes.
-    stripes: Vec<Mutex<File>>,
+    stripes: Stripes,
+    owners: Index,
 }
 
 impl Dir {
-    /// Opens `path`, creating it (mode 0700) and its lock files if missing,
-    /// and sweeps temp files that crashed writers left. Refuses a directory
-    /// or lock directory that is not safe (see [`open_dir`]).
+    /// Opens `path`, creating it (mode 0700), its lock files and its owner
+    /// index if missing, and sweeps temp files that crashed writers left.
+    /// Refuses a directory, lock directory or index directory that is not
+    /// safe (see [`open_dir`]).
     pub(super) fn open(path: &Path) -> Result<Self> {
         let (path, handle) = open_dir(path)?;
-        let (locks, _) = open_dir(&path.join(LOCK_DIR))?;
-        let stripes = (0..STRIPES)
-            .map(|n| open_lock_file(&locks.join(format!("{n:02}"))).map(Mutex::new))
-            .collect::<Result<_>>()?;
-        let dir = Self {
+        let stripes = Stripes::open(&path)?;
+        let owners = Index::open(&path)?;
+        sweep_temps(&path)?;
+        Ok(Self {
             path,
             handle,
             stripes,
-        };
-        dir.sweep_temps()?;
-        Ok(dir)
+            owners,
+        })
     }
 
     pub(super) fn path(&self) -> &Path {
@@ -92,65 +87,202 @@ impl Dir {
             return Ok(None);
         };
         let header = read_header(&mut file, id)?;
-        let len = header.payload_len(max)?;
-        if now >= header.times.expires_at {
-            return Ok(None);
-        }
-        let mut payload = vec![0; len];
-        read_exact(&mut file, &mut payload)?;
-        Ok(Some(
-            Record::new(payload, header.times).with_version(header.version),
-        ))
+        read_live(&mut file, &header, now, max)
     }
 
-    /// Writes the encoded record `bytes` under `id` if the condition holds
-    /// (expired counts as absent); returns what it did.
+    /// Writes the encoded record `bytes`, owned by `owner`, under `id` if
+    /// the condition holds (expired counts as absent); returns what it did.
     ///
     /// The temp file is written and synced before the stripe lock is
     /// taken; under the lock there is only a header read (the one that
-    /// finds the live record's version) and a rename.
+    /// finds the live record's version and owner) and a rename, plus the
+    /// owner index's steps when the owner changes.
     pub(super) fn write(
         &self,
         id: &SessionId,
         bytes: &[u8],
+        owner: Option<&OwnerId>,
         condition: WriteIf,
         now: UnixTime,
     ) -> Result<Update> {
         let target = self.record_path(id)?;
         let temp = TempFile::write(&self.path, bytes)?;
-        let outcome = {
-            let _stripe = self.lock(id)?;
-            let outcome = condition.judge(live_version(&target, id, now)?);
-            if outcome.is_written() {
-                temp.persist(&target)?;
-            }
-            outcome
+        let (outcome, synced) = {
+            let _stripe = self.stripes.lock(id)?;
+            let stored = Stored::read(&target, id, now)?;
+            let outcome = condition.judge(stored.and_then(Stored::live_version));
+            let synced = outcome.is_written() && self.replace(temp, id, stored, owner)?;
+            (outcome, synced)
         };
-        if outcome.is_written() {
+        if outcome.is_written() && !synced {
             self.sync()?;
         }
         Ok(outcome)
     }
 
-    /// Removes the record under `id`, if any; whether there was one.
+    /// Removes the record under `id`, if any, and its owner index entry;
+    /// whether there was a record.
     pub(super) fn delete(&self, id: &SessionId) -> Result<bool> {
         let target = self.record_path(id)?;
-        let removed = {
-            let _stripe = self.lock(id)?;
-            remove_if_exists(&target)?
+        let (removed, synced) = {
+            let _stripe = self.stripes.lock(id)?;
+            // A file that is not a valid record is removed all the same,
+            // with no owner to unindex: cleanup drops a stale entry later.
+            let owner = match stored_owner(&target, id) {
+                Ok(owner) => owner,
+                Err(error) if is_corrupt(&error) => None,
+                Err(error) => return Err(error),
+            };
+            let removed = remove_if_exists(&target)?;
+            match owner.filter(|_| removed) {
+                // The removal is durable before the entry goes (see `Dir`).
+                Some(owner) => {
+                    self.sync()?;
+                    self.unindex(&owner, id);
+                    (removed, true)
+                }
+                None => (removed, false),
+            }
         };
-        if removed {
+        if removed && !synced {
             self.sync()?;
         }
         Ok(removed)
     }
 
-    /// Removes records expired at `now` and abandoned temp files; returns
-    /// how many records went. Files that are not valid records, and
-    /// symlinks, FIFOs and the like under a record's or a temp file's name,
-    /// are left in place (an operator should look at them) and only
-    /// counted in a warning that names no file.
+    /// Removes records expired at `now`, abandoned temp files, stale owner
+    /// index entries and empty owner directories; returns how many records
+    /// went. Files that are not valid records, and symlinks, FIFOs and the
+    /// like under a record's, a temp file's or an entry's name, are left in
+    /// place (an operator should look at them) and only counted in a
+    /// warning that names no file.
     pub(super) fn cleanup(&self, now: UnixTime) -> Result<usize> {
+        let (removed, mut invalid) = self.remove_expired(now)?;
+        if removed > 0 {
+            self.sync()?;
+        }
+        // Drops the entries of the records just removed, among others.
+        invalid += self.sweep_index()?;
+        if invalid > 0 {
+            tracing::warn!(
+                count = invalid,
+                "session directory holds files that are not valid records"
+            );
+        }
+        Ok(removed)
+    }
+
+    /// The records of `owner` live at `now`, with their ids, each payload
+    /// at most `max` bytes. The index says which records to read; each
+    /// record's own owner decides, so a stale entry is never believed (and
+    /// is dropped on the way). A record that cannot be read fails the
+    /// call, as [`load`](Self::load) would.
+    pub(super) fn owned(
+        &self,
+        owner: &OwnerId,
+        now: UnixTime,
+        max: usize,
+    ) -> Result<Vec<(SessionId, Record)>> {
+        let name = owner.to_hex();
+        let listing = self.owners.list(&name)?;
+        warn_invalid_entries(listing.invalid);
+        let (mut found, mut dropped) = (Vec::new(), false);
+        for id in listing.ids {
+            match self.read_owned(&id, owner, now, max)? {
+                Owned::Live(record) => found.push((id, record)),
+                Owned::Expired => {}
+                Owned::Stale => dropped |= self.drop_if_stale(&name, &id)?,
+            }
+        }
+        if dropped {
+            self.owners.remove_if_empty(&name)?;
+        }
+        Ok(found)
+    }
+
+    /// Renames `temp` over the record of `id` and keeps the owner index in
+    /// step, in the order [`Dir`]'s docs give: the new owner's entry
+    /// first (durable), then the record, then, if the owner changed, a
+    /// sync and the removal of the old owner's entry. Returns whether the
+    /// directory was synced.
+    fn replace(
+        &self,
+        temp: TempFile,
+        id: &SessionId,
+        stored: Option<Stored>,
+        owner: Option<&OwnerId>,
+    ) -> Result<bool> {
+        let name = checked_name(id)?;
+        let old = stored.and_then(|stored| stored.owner);
+        if let Some(owner) = owner {
+            // An update that keeps the owner finds the entry that the
+            // write which set the owner made durable.
+            let present = stored.is_some_and(|stored| stored.live && old.as_ref() == Some(owner));
+            self.owners.add(&owner.to_hex(), &name, present)?;
+        }
+        temp.persist(&self.path.join(&name))?;
+        match old.filter(|old| Some(old) != owner) {
+            Some(old) => {
+                self.sync()?;
+                self.unindex(&old, id);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Removes `owner`'s entry of `id` once the record no longer needs it.
+    /// A failure is only logged: the record is already what it should be,
+    /// and the entry left behind is stale, never believed, and dropped by
+    /// the next cleanup.
+    fn unindex(&self, owner: &OwnerId, id: &SessionId) {
+        let removed = checked_name(id).and_then(|name| self.owners.remove(&owner.to_hex(), &name));
+        if let Err(error) = removed {
+            tracing::warn!(%error, "an owner index entry stays behind its session");
+        }
+    }
+
+    /// Removes the entry `id` of the owner directory `owner` if it is
+    /// stale, checked again under the id's stripe lock: no record, or one
+    /// of another owner. An expired record of this owner keeps its entry
+    /// until cleanup removes the record. Whether it removed the entry.
+    fn drop_if_stale(&self, owner: &str, id: &SessionId) -> Result<bool> {
+        let _stripe = self.stripes.lock(id)?;
+        let stored = stored_owner(&self.record_path(id)?, id)?;
+        if stored.is_some_and(|stored| stored.to_hex() == owner) {
+            return Ok(false);
+        }
+        // What made the entry stale may be a write whose writer died
+        // before its sync: made durable before the entry goes.
+        self.sync()?;
+        let removed = self.owners.remove(owner, &checked_name(id)?)?;
+        Ok(removed)
+    }
+
+    /// The record of `id` as [`owned`](Self::owned) sees it for `owner`.
+    fn read_owned(
+        &self,
+        id: &SessionId,
+        owner: &OwnerId,
+        now: UnixTime,
+        max: usize,
+    ) -> Result<Owned> {
+        let Some(mut file) = open_record(&self.record_path(id)?)? else {
+            return Ok(Owned::Stale);
+        };
+        let header = read_header(&mut file, id)?;
+        if header.owner.as_ref() != Some(owner) {
+            return Ok(Owned::Stale);
+        }
+        Ok(match read_live(&mut file, &header, now, max)? {
+            Some(record) => Owned::Live(record),
+            None => Owned::Expired,
+        })
+    }
+
+    /// Removes the records expired at `now`; how many went, and how many
+    /// files with a record's or a temp file's name were not valid.
+    fn remove_expired(&self, now: UnixTime) -> Result<(usize, usize)> {
         let (mut removed, mut invalid) = (0, 0);
         for entry in fs::read_dir(&self.path)? {
             let entry = entry?;
@@ -170,16 +302,7 @@ impl Dir {
                 Err(error) => return Err(error),
             }
         }
-        if invalid > 0 {
-            tracing::warn!(
-                count = invalid,
-                "session directory holds files that are not valid records"
-            );
-        }
-        if removed > 0 {
-            self.sync()?;
-        }
-        Ok(removed)
+        Ok((removed, invalid))
     }
 
     fn remove_if_expired(&self, id: &SessionId, now: UnixTime) -> Result<bool> {
@@ -191,61 +314,54 @@ impl Dir {
             })
         };
         // Checked without the lock first, so that live records cost no lock.
+        // Their entries go in the sweep that follows, once this is synced.
         if !expired(&path)? {
             return Ok(false);
         }
-        let _stripe = self.lock(id)?;
+        let _stripe = self.stripes.lock(id)?;
         Ok(expired(&path)? && remove_if_exists(&path)?)
     }
 
-    /// Removes every abandoned temp file; returns how many. What is not a
-    /// regular file under a temp name is left in place with a warning.
-    fn sweep_temps(&self) -> Result<usize> {
-        let (mut swept, mut invalid) = (0, 0);
-        for entry in fs::read_dir(&self.path)? {
-            let entry = entry?;
-            if !entry.file_name().to_str().is_some_and(is_temp_name) {
-                continue;
-            }
-            match sweep_temp(&entry.path()) {
-                Ok(true) => swept += 1,
-                Ok(false) => {}
-                Err(error) if is_corrupt(&error) => invalid += 1,
+    /// Drops every stale entry of the owner index, and the owner
+    /// directories that leaves empty; how many things in the index were
+    /// not what the store makes there (left in place).
+    fn sweep_index(&self) -> Result<usize> {
+        let (owners, mut invalid) = self.owners.owners()?;
+        for owner in owners {
+            let listing = match self.owners.list(&owner) {
+                Ok(listing) => listing,
+                Err(Error::UnsafeStoreDir { .. }) => {
+                    invalid += 1;
+                    continue;
+                }
                 Err(error) => return Err(error),
+            };
+            invalid += listing.invalid;
+            for id in listing.ids {
+                match self.sweep_entry(&owner, &id) {
+                    Ok(()) => {}
+                    Err(error) if is_corrupt(&error) => invalid += 1,
+                    Err(error) => return Err(error),
+                }
             }
+            self.owners.remove_if_empty(&owner)?;
         }
-        if swept > 0 {
-            tracing::debug!(count = swept, "swept temp files of crashed session writers");
-        }
-        if invalid > 0 {
-            tracing::warn!(
-                count = invalid,
-                "session directory holds temp names that are not regular files"
-            );
-        }
-        Ok(swept)
+        Ok(invalid)
     }
 
-    /// The one place that builds a record's path. The id's text form is
-    /// parsed back with the strict parser first: only 43 base64url
-    /// characters ever reach the file system, whatever `SessionId` becomes.
+    /// Drops the entry `id` of `owner` if stale; looked at without the lock
+    /// first, so that the entries of live records cost no lock.
+    fn sweep_entry(&self, owner: &str, id: &SessionId) -> Result<()> {
+        let stored = stored_owner(&self.record_path(id)?, id)?;
+        if stored.is_none_or(|stored| stored.to_hex() != owner) {
+            self.drop_if_stale(owner, id)?;
+        }
+        Ok(())
+    }
+
+    /// The one place that builds a record's path.
     fn record_path(&self, id: &SessionId) -> Result<PathBuf> {
-        let name = id.to_string();
-        match name.parse::<SessionId>() {
-            Ok(parsed) if parsed == *id => Ok(self.path.join(name)),
-            _ => Err(Error::InvalidId),
-        }
-    }
-
-    /// Locks the stripe of `id`, against this process's other threads and
-    /// against other processes. Blocks; never call it on the executor.
-    fn lock(&self, id: &SessionId) -> Result<StripeGuard<'_>> {
-        let file = self.stripes[stripe_of(id)]
-            .lock()
-            // The mutex guards no data, only the turn to take the flock.
-            .unwrap_or_else(PoisonError::into_inner);
-        file.lock()?;
-        Ok(StripeGuard { file })
+        Ok(self.path.join(checked_name(id)?))
     }
 
     fn sync(&self) -> Result<()> {
@@ -253,120 +369,85 @@ impl Dir {
     }
 }
 
-/// A held stripe lock; unlocks the `flock` before releasing the mutex.
-struct StripeGuard<'a> {
-    file: MutexGuard<'a, File>,
+/// What [`Dir::owned`] found for one entry.
+enum Owned {
+    /// A live record of the owner.
+    Live(Record),
+    /// A record of the owner, expired: cleanup removes it and its entry.
+    Expired,
+    /// No record, or one of another owner (or of none).
+    Stale,
 }
 
-impl Drop for StripeGuard<'_> {
-    fn drop(&mut self) {
-        // Closing is not an option (the descriptor is reused), and an
-        // unlock that fails leaves nothing to do: the kernel drops the lock
-        // when the process exits.
-        let _ = self.file.unlock();
-    }
+/// What a record file holds, from its header: enough to judge a write
+/// (version, liveness) and to keep the owner index in step (owner).
+#[derive(Clone, Copy)]
+struct Stored {
+    version: u64,
+    owner: Option<OwnerId>,
+    live: bool,
 }
 
-/// The stripe of `id`: a fixed hash (FNV-1a), the same in every process
-/// and build, unlike std's randomly seeded hasher.
-fn stripe_of(id: &SessionId) -> usize {
-    let hash = id
-        .as_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, &byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-    usize::try_from(hash % u64::from(STRIPES)).expect("a stripe number is below STRIPES")
-}
-
-/// A temp file being written. Its writer holds a `flock` on it until it is
-/// renamed or removed, which tells sweepers that it is not abandoned.
-/// Dropped without [`persist`](Self::persist), it is removed.
-struct TempFile {
-    path: PathBuf,
-    file: File,
-    persisted: bool,
-}
-
-impl TempFile {
-    /// Creates a uniquely named temp file in `dir`, locks it, writes
-    /// `bytes` and syncs them.
-    fn write(dir: &Path, bytes: &[u8]) -> Result<Self> {
-        let path = dir.join(temp_name());
-        let file = create_new(&path)?;
-        let mut temp = Self {
-            path,
-            file,
-            persisted: false,
+impl Stored {
+    /// The valid record of `id` at `path`, expired or not, if there is
+    /// one. No size limit: the header is enough, and a write replaces the
+    /// file whole.
+    fn read(path: &Path, id: &SessionId, now: UnixTime) -> Result<Option<Self>> {
+        let Some(mut file) = open_record(path)? else {
+            return Ok(None);
         };
-        // Blocks only while a sweeper looks at the new, empty file.
-        temp.file.lock()?;
-        temp.file.write_all(bytes)?;
-        temp.file.sync_all()?;
-        Ok(temp)
+        let header = read_header(&mut file, id)?;
+        Ok(Some(Self {
+            version: header.version,
+            owner: header.owner,
+            live: now < header.times.expires_at,
+        }))
     }
 
-    /// Renames the temp file over `target`.
-    fn persist(mut self, target: &Path) -> Result<()> {
-        fs::rename(&self.path, target)?;
-        self.persisted = true;
-        Ok(())
+    fn live_version(self) -> Option<u64> {
+        self.live.then_some(self.version)
     }
 }
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.persisted {
-            // Best effort: what is left is swept by the next cleanup.
-            let _ = fs::remove_file(&self.path);
-        }
+/// The id's text form, the name of its record and of its index entries,
+/// parsed back with the strict parser first: only 43 base64url characters
+/// ever reach the file system, whatever `SessionId` becomes.
+fn checked_name(id: &SessionId) -> Result<String> {
+    let name = id.to_string();
+    match name.parse::<SessionId>() {
+        Ok(parsed) if parsed == *id => Ok(name),
+        _ => Err(Error::InvalidId),
     }
 }
 
-fn temp_name() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let random: u64 = rand::random();
-    format!(".{}-{n}-{random:016x}{TEMP_SUFFIX}", std::process::id())
-}
-
-fn is_temp_name(name: &str) -> bool {
-    name.len() > 1 + TEMP_SUFFIX.len() && name.starts_with('.') && name.ends_with(TEMP_SUFFIX)
-}
-
-/// Removes the temp file at `path` if its writer is gone: nobody holds its
-/// lock, and it has content or has been empty for [`TEMP_GRACE`]. Something
-/// other than a regular file there is an error, [corrupt], and stays.
-fn sweep_temp(path: &Path) -> Result<bool> {
-    let Some(file) = open_record(path)? else {
-        return Ok(false);
-    };
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(TryLockError::WouldBlock) => return Ok(false),
-        Err(TryLockError::Error(error)) => return Err(error.into()),
-    }
-    let meta = file.metadata()?;
-    let old = meta
-        .modified()
-        .ok()
-        .and_then(|modified| modified.elapsed().ok())
-        .is_some_and(|age| age >= TEMP_GRACE);
-    if meta.len() == 0 && !old {
-        return Ok(false);
-    }
-    remove_if_exists(path)
-}
-
-/// The version of the valid, unexpired record of `id` at `path`, if there
-/// is one. No size limit: the header is enough to judge expiry and
-/// version, and a write replaces the file whole.
-fn live_version(path: &Path, id: &SessionId, now: UnixTime) -> Result<Option<u64>> {
+/// The owner in the header of the record of `id` at `path`; `None` when
+/// there is no file or the record has no owner.
+fn stored_owner(path: &Path, id: &SessionId) -> Result<Option<OwnerId>> {
     let Some(mut file) = open_record(path)? else {
         return Ok(None);
     };
-    let header = read_header(&mut file, id)?;
-    Ok((now < header.times.expires_at).then_some(header.version))
+    Ok(read_header(&mut file, id)?.owner)
+}
+
+/// The record whose checked `header` was just read from `file`, if it is
+/// live at `now`; its payload at most `max` bytes, which is checked
+/// before it is read.
+fn read_live(
+    file: &mut File,
+    header: &Header,
+    now: UnixTime,
+    max: usize,
+) -> Result<Option<Record>> {
+    let len = header.payload_len(max)?;
+    if now >= header.times.expires_at {
+        return Ok(None);
+    }
+    let mut payload = vec![0; len];
+    read_exact(file, &mut payload)?;
+    let record = Record::new(payload, header.times)
+        .with_version(header.version)
+        .with_owner(header.owner);
+    Ok(Some(record))
 }
 
 /// Reads and checks the header of an open record file of `id`, and that
@@ -394,32 +475,18 @@ fn read_exact(file: &mut File, buf: &mut [u8]) -> Result<()> {
     })
 }
 
-fn remove_if_exists(path: &Path) -> Result<bool> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(true),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(error) => Err(error.into()),
+fn warn_invalid_entries(count: usize) {
+    if count > 0 {
+        tracing::warn!(
+            count,
+            "session owner index holds entries that are not regular files"
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stripes_are_pinned_and_all_used() {
-        // Pinned: a different hash in another build would put two
-        // processes sharing a directory on different locks for one id.
-        let zeros = SessionId::from_bytes(&[0; 32]).unwrap();
-        let counting: Vec<u8> = (0..32).collect();
-        let counting = SessionId::from_bytes(&counting).unwrap();
-        assert_eq!((stripe_of(&zeros), stripe_of(&counting)), (37, 5));
-        let mut seen = [false; STRIPES as usize];
-        for _ in 0..2000 {
-            seen[stripe_of(&SessionId::generate())] = true;
-        }
-        assert!(seen.iter().all(|&s| s), "every stripe is used");
-    }
 
     #[test]
     fn conditions_judge_the_live_version() {
@@ -439,15 +506,5 @@ mod tests {
                 "{condition:?} over {found:?}"
             );
         }
-    }
-
-    #[test]
-    fn temp_names_are_unique_hidden_and_recognised() {
-        let (a, b) = (temp_name(), temp_name());
-        assert_ne!(a, b);
-        assert!(is_temp_name(&a) && a.starts_with('.'));
-        assert!(!is_temp_name(".tmp"));
-        assert!(!is_temp_name(LOCK_DIR));
-        assert!(!is_temp_name(&SessionId::generate().to_string()));
     }
 }

@@ -12,10 +12,13 @@ use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
-use crate::store::{Backend, Record, ServerStore, Update};
+use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
 mod dir;
+mod locks;
+mod owners;
 mod safe;
+mod temp;
 
 use dir::{Dir, WriteIf};
 pub use safe::UnsafeDir;
@@ -29,10 +32,10 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// - The directory is created with mode 0700 (an existing one is set to
 ///   it), record files are 0600.
 /// - Nothing in the directory is trusted. [`open`](Self::open) refuses
-///   ([`Error::UnsafeStoreDir`]) a directory or `.locks` directory that is
-///   a symlink, belongs to another user than the process's effective user,
-///   or that group or others may write to, and a lock file that is not a
-///   regular file. Records, temp and lock files are opened without
+///   ([`Error::UnsafeStoreDir`]) a directory, `.locks` or `.owners`
+///   directory that is a symlink, belongs to another user than the
+///   process's effective user, or that group or others may write to, and a
+///   lock file that is not a regular file. Records, temp and lock files are opened without
 ///   following symlinks and without blocking; a symlink, FIFO, socket or
 ///   device under a record's name fails the operation like a corrupt
 ///   record ([`Error::Decode`]) and is left in place by cleanup. No file is
@@ -166,6 +169,34 @@ impl FileStore {
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// An owned session has an entry in the owner index, which lives as long
+/// as the session:
+///
+/// ```
+/// use std::time::Duration;
+/// use sessions::store::{Backend, FileBackend, OwnerId, Record, SessionId, Times, UnixTime};
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let dir = std::env::temp_dir().join(format!("sessions-doc-{}", SessionId::generate()));
+/// let (backend, id, now) = (FileBackend::open(&dir)?, SessionId::generate(), UnixTime::now());
+/// let ada = OwnerId::new("user", "ada");
+/// let record = Record::new(vec![1], Times::fresh(now, Duration::from_secs(60)));
+/// backend.create(&id, &record.with_owner(Some(ada)), now).await?;
+///
+/// let entry = dir.join(".owners").join(ada.to_hex()).join(id.to_string());
+/// assert!(entry.is_file());
+/// let owned = backend.owned(&ada, now, 1024).await?;
+/// assert_eq!(owned.len(), 1);
+/// assert_eq!((&owned[0].0, owned[0].1.owner), (&id, Some(ada)));
+///
+/// backend.delete(&id).await?;
+/// assert!(!entry.exists() && !entry.parent().unwrap().exists());
+/// assert!(backend.owned(&ada, now, 1024).await?.is_empty());
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(()) })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct FileBackend {
     dir: Arc<Dir>,
@@ -221,8 +252,8 @@ impl FileBackend {
         condition: WriteIf,
         now: UnixTime,
     ) -> Result<Update> {
-        let (id, bytes) = (id.clone(), record.encode(id));
-        self.run(move |dir| dir.write(&id, &bytes, condition, now))
+        let (id, bytes, owner) = (id.clone(), record.encode(id), record.owner);
+        self.run(move |dir| dir.write(&id, &bytes, owner.as_ref(), condition, now))
             .await
     }
 }
@@ -272,14 +303,15 @@ impl Backend for FileBackend {
         self.run(move |dir| dir.cleanup(now)).await
     }
 
+    /// Lists the owner's directory in the index and reads each record it
+    /// names; a record counts only if its own owner field is `owner`.
     async fn owned(
         &self,
-        _owner: &crate::store::OwnerId,
-        _now: UnixTime,
-        _max_len: usize,
+        owner: &OwnerId,
+        now: UnixTime,
+        max_len: usize,
     ) -> Result<Vec<(SessionId, Record)>> {
-        Err(Error::Backend(
-            "WIP: the owner index of this backend".into(),
-        ))
+        let owner = *owner;
+        self.run(move |dir| dir.owned(&owner, now, max_len)).await
     }
 }

@@ -33,6 +33,8 @@ const FOREIGN_WRITE: u32 = 0o022;
 /// let problem = UnsafeDir::Writable { mode: 0o777 };
 /// assert_eq!(problem.to_string(), "mode 777 lets group or others write to it");
 /// assert_eq!(UnsafeDir::Symlink.to_string(), "it is a symbolic link");
+/// let index = UnsafeDir::OwnerIndex.to_string();
+/// assert_eq!(index, "it holds files that the store did not make");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -57,6 +59,12 @@ pub enum UnsafeDir {
     /// A lock file is not a regular file: a symbolic link (possibly
     /// dangling, which the store would otherwise create), a FIFO, a device.
     NotRegularFile,
+    /// The owner index (the directory `.owners`) holds what the store
+    /// did not make: an owner's directory that is a symbolic link, not a
+    /// directory, another user's or writable by others, or a directory
+    /// where a session's entry belongs. The error names `.owners`, not
+    /// the owner's directory, whose name would tie it to a person.
+    OwnerIndex,
 }
 
 impl fmt::Display for UnsafeDir {
@@ -73,6 +81,7 @@ impl fmt::Display for UnsafeDir {
                 write!(f, "mode {mode:o} lets group or others write to it")
             }
             Self::NotRegularFile => f.write_str("it is not a regular file"),
+            Self::OwnerIndex => f.write_str("it holds files that the store did not make"),
         }
     }
 }
@@ -123,7 +132,7 @@ pub(super) fn open_dir(path: &Path) -> Result<(PathBuf, File)> {
 }
 
 /// What makes a directory with metadata `meta` unsafe, if anything.
-fn problem(meta: &Metadata) -> Option<UnsafeDir> {
+pub(super) fn problem(meta: &Metadata) -> Option<UnsafeDir> {
     let user = rustix::process::geteuid().as_raw();
     let mode = meta.mode() & 0o7777;
     if meta.uid() != user {
@@ -186,6 +195,16 @@ pub(super) fn create_new(path: &Path) -> Result<File> {
         .mode(FILE_MODE)
         .custom_flags(flags(OFlags::NOFOLLOW))
         .open(path)?)
+}
+
+/// Removes the file at `path`, whatever it is but a directory (an unlink
+/// follows nothing); whether there was one.
+pub(super) fn remove_if_exists(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `file` if it is a regular file, in blocking mode again.

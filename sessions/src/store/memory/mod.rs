@@ -234,8 +234,8 @@ impl Backend for MemoryBackend {
         now: UnixTime,
         max_len: usize,
     ) -> Result<Vec<(SessionId, Record)>> {
-        let owned = self.shelf().owned(owner, now);
-        match owned
+        let listed = self.shelf().owned(owner, now);
+        match listed
             .iter()
             .find(|(_, record)| record.payload.len() > max_len)
         {
@@ -243,7 +243,7 @@ impl Backend for MemoryBackend {
                 len: record.payload.len(),
                 max: max_len,
             }),
-            None => Ok(owned),
+            None => Ok(listed),
         }
     }
 }

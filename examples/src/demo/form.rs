@@ -5,7 +5,7 @@ use http::{Request, StatusCode};
 use http_body_util::{BodyExt as _, LengthLimitError, Limited};
 use hyper::body::Incoming;
 
-use crate::{Failure, bad_request};
+use super::{Failure, bad_request};
 
 /// The largest form body a handler reads.
 const MAX_FORM_LEN: usize = 16 * 1024;
