@@ -119,11 +119,11 @@ fn owner_key(backend: &RedisBackend, owner: &OwnerId) -> String {
 }
 
 async fn listed(backend: &RedisBackend, owner: &OwnerId) -> HashSet<SessionId> {
-    let owned = backend
+    let found = backend
         .owned(owner, UnixTime::now(), 1 << 16)
         .await
         .unwrap();
-    owned.into_iter().map(|(id, _)| id).collect()
+    found.into_iter().map(|(id, _)| id).collect()
 }
 
 #[tokio::test]

@@ -53,8 +53,8 @@ fn int(redis: &RedisServer, command: &str) -> i64 {
 
 /// The ids `backend` lists for `owner` now.
 async fn listed(backend: &RedisBackend, owner: &OwnerId) -> HashSet<SessionId> {
-    let owned = backend.owned(owner, UnixTime::now(), MAX).await.unwrap();
-    owned.into_iter().map(|(id, _)| id).collect()
+    let found = backend.owned(owner, UnixTime::now(), MAX).await.unwrap();
+    found.into_iter().map(|(id, _)| id).collect()
 }
 
 #[tokio::test]
@@ -356,9 +356,9 @@ async fn a_hundred_sessions_of_one_owner_are_listed_and_revoked() {
         let (backend, id) = (backend.clone(), id.clone());
         deletes.spawn(async move { backend.delete(&id).await });
     }
-    let deleted = deletes.join_all().await;
+    let results = deletes.join_all().await;
     let revoking = started.elapsed();
-    assert!(deleted.into_iter().all(|d| d.unwrap()));
+    assert!(results.into_iter().all(|r| r.unwrap()));
     println!("one server: listed 100 sessions in {listing:?}, revoked them in {revoking:?}");
     assert!(listed(&backend, &ada).await.is_empty());
     assert_eq!(int(&redis, &format!("EXISTS {}", owner_key(&ada))), 0);
