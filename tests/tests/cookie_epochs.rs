@@ -176,7 +176,7 @@ async fn cookies_sealed_without_epochs_load_as_fresh_sessions() {
 
 #[tokio::test]
 async fn epochs_only_go_up_and_start_at_zero() {
-    let epochs = Epochs::new(MemoryBackend::new(100), Duration::from_secs(60));
+    let epochs = Epochs::new(MemoryBackend::new(100), Duration::from_mins(1));
     let ada = OwnerId::new("account", "ada");
     assert_eq!(epochs.current(&ada).await.unwrap(), 0);
     for expected in 1..=3 {
