@@ -88,7 +88,7 @@ fn owners<B: Backend>(c: &mut Criterion, rt: &Runtime, kind: &str, store: Server
     group.bench_function("load+save/one", |b| {
         b.iter(|| {
             rt.block_on(visit(&sessions, Some(&cookie), async |a| {
-                a.update(|d| d.visits += 1)
+                a.update(|d| d.visits += 1);
             }))
         });
     });

@@ -43,9 +43,10 @@
 //!
 //! [`Backend::update`]: crate::store::Backend::update
 //!
-//! Decoding checks, in order: the length of the header, the magic, the
-//! version, the reserved bytes, the id, the payload length against the
-//! caller's limit, then the total length. Any failure is a typed error
+//! Decoding checks, in order: the format version of bytes that start with
+//! the magic (an older format may be shorter than this header), the length
+//! of the header, the magic, the version, the reserved bytes, the id, the
+//! payload length against the caller's limit, then the total length. Any failure is a typed error
 //! ([`Error::Decode`], [`Error::RecordTooLarge`]), never a panic.
 
 use std::fmt;
@@ -262,6 +263,11 @@ impl Record {
     /// assert!(matches!(Record::decode(b"junk", &alice, 1024), Err(Error::Decode(_))));
     /// ```
     pub fn decode(bytes: &[u8], id: &SessionId, max_len: usize) -> Result<Self> {
+        // An older format may be shorter than this one's header: say what
+        // it is rather than that it is short.
+        if bytes.len() > MAGIC.len() && bytes[..MAGIC.len()] == MAGIC && bytes[4] != FORMAT {
+            return Err(corrupt("unsupported format version"));
+        }
         let (header, payload) = bytes
             .split_first_chunk::<HEADER_LEN>()
             .ok_or_else(|| corrupt("shorter than the header"))?;
