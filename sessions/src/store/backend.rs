@@ -182,7 +182,7 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The records live at `now` whose owner is `owner`, with their ids,
     /// in no particular order; each payload at most `max_len` bytes (a
-    /// larger one is [`Error::RecordTooLarge`], as for `load`).
+    /// larger one is [`Error::RecordTooLarge`](crate::Error::RecordTooLarge), as for `load`).
     fn owned(
         &self,
         owner: &OwnerId,
