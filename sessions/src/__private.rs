@@ -59,16 +59,44 @@ where
     async move { load.await.map_err(SessionRejection::from) }
 }
 
-/// Framework glue for a generated session type: nothing without framework
-/// features.
-#[cfg(not(feature = "axum"))]
+#[cfg(feature = "actix")]
+pub use actix_web;
+
+/// `FromRequest::Future` of a generated session type (actix-web).
+#[cfg(feature = "actix")]
+pub type ActixExtract<S> = crate::actix::Extract<S>;
+
+/// `FromRequest::from_request` of a generated session type (actix-web).
+#[cfg(feature = "actix")]
+pub fn actix_from_request<T, S>(req: &actix_web::HttpRequest) -> crate::actix::Extract<S>
+where
+    T: SessionData,
+    S: From<Handle<T>> + Send + 'static,
+{
+    let load = load_parts::<T, S>(&crate::actix::parts_of(req));
+    Box::pin(async move { Ok(load.await?) })
+}
+
+/// Framework glue for a generated session type: one extractor per
+/// framework feature, each its own macro so the features combine.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_glue {
+    ($session:ty, $data:ty) => {
+        ::sessions::__session_glue_axum!($session, $data);
+        ::sessions::__session_glue_actix!($session, $data);
+    };
+}
+
+/// No axum extractor without the `axum` feature.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_glue_axum {
     ($session:ty, $data:ty) => {};
 }
 
-/// Framework glue for a generated session type: the axum extractor.
+/// The axum extractor of a generated session type.
 ///
 /// Hygiene as in the derive: `macro_rules!` hygiene covers local variables, not generic
 /// parameters (a user type named `S` would be shadowed by an `impl<S>`), nor items that
@@ -77,7 +105,7 @@ macro_rules! __session_glue {
 #[cfg(feature = "axum")]
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __session_glue {
+macro_rules! __session_glue_axum {
     ($session:ty, $data:ty) => {
         #[automatically_derived]
         impl<__SessionsState: ::core::marker::Send + ::core::marker::Sync>
@@ -93,6 +121,35 @@ macro_rules! __session_glue {
                 Output = ::core::result::Result<Self, ::sessions::SessionRejection>,
             > + ::core::marker::Send {
                 ::sessions::__private::from_request_parts::<$data, Self>(__sessions_parts)
+            }
+        }
+    };
+}
+
+/// No actix-web extractor without the `actix` feature.
+#[cfg(not(feature = "actix"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_glue_actix {
+    ($session:ty, $data:ty) => {};
+}
+
+/// The actix-web extractor of a generated session type; hygiene as for axum.
+#[cfg(feature = "actix")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_glue_actix {
+    ($session:ty, $data:ty) => {
+        #[automatically_derived]
+        impl ::sessions::__private::actix_web::FromRequest for $session {
+            type Error = ::sessions::actix::SessionError;
+            type Future = ::sessions::__private::ActixExtract<Self>;
+
+            fn from_request(
+                __sessions_req: &::sessions::__private::actix_web::HttpRequest,
+                _: &mut ::sessions::__private::actix_web::dev::Payload,
+            ) -> Self::Future {
+                ::sessions::__private::actix_from_request::<$data, Self>(__sessions_req)
             }
         }
     };

@@ -4,7 +4,8 @@
 //! read-once flash fields and cookie options written as attributes. The
 //! runtime keeps sessions in encrypted or signed cookies (with key
 //! rotation), in files, in memory or in Redis, saves every session a request
-//! changed in one batch, and plugs into `http`/hyper, tower and axum.
+//! changed in one batch, and plugs into `http`/hyper, tower, axum and
+//! actix-web.
 //!
 //! The [guide] covers choosing a store, keys and rotation, expiry and
 //! "remember me", flashes, several sessions per request, custom backends
@@ -43,6 +44,8 @@
 //!
 //! - `axum`: session types, [`Handle`] and [`MapSession`] as axum
 //!   extractors.
+//! - `actix`: [`actix::SessionMiddleware`] for actix-web 4, and session
+//!   types, [`Handle`] and [`MapSession`] as actix-web extractors.
 //! - `redis`: `store::RedisStore`, sessions in Redis.
 //! - `redis-cluster`: the same against a Redis Cluster.
 //! - `redis-sentinel`: the same through Redis Sentinel.
@@ -52,6 +55,8 @@
 #[doc = include_str!("../README.md")]
 pub mod guide {}
 
+#[cfg(feature = "actix")]
+pub mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod codec;

@@ -219,7 +219,7 @@ struct RegistryInner {
 }
 
 impl Registry {
-    fn new(sessions: Sessions) -> Self {
+    pub(crate) fn new(sessions: Sessions) -> Self {
         Self {
             inner: Arc::new(RegistryInner {
                 sessions,
