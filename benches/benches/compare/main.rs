@@ -3,6 +3,7 @@
 //! `cargo bench --manifest-path benches/Cargo.toml` (add `QUICK=1` for a
 //! quick run), then `python3 benches/report.py` for the table.
 
+mod actix;
 mod cookie;
 mod layer;
 mod owners;
@@ -21,6 +22,7 @@ fn main() {
     layer::bench(&mut c);
     stores::bench(&mut c);
     owners::bench(&mut c);
+    actix::bench(&mut c);
     c.final_summary();
     record.write(true);
 }
