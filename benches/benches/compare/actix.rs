@@ -67,6 +67,7 @@ async fn peer_login(session: Session) -> actix_web::Result<HttpResponse> {
     Ok(HttpResponse::Ok().finish())
 }
 
+/// Our middleware around the login and the measured route.
 fn ours_app(
     sessions: Sessions,
 ) -> App<
@@ -84,6 +85,7 @@ fn ours_app(
         .route("/account", web::get().to(ours))
 }
 
+/// actix-session's middleware on `store` around the same routes.
 fn peer_app<S: SessionStore + 'static>(
     store: S,
     key: actix_web::cookie::Key,
@@ -114,6 +116,7 @@ fn cookie_of<B>(res: &ServiceResponse<B>) -> HeaderValue {
     HeaderValue::from_str(pair).expect("a valid cookie pair")
 }
 
+/// The measured request: `GET /account` with the session cookie.
 fn account(cookie: &HeaderValue) -> actix_http::Request {
     test::TestRequest::get()
         .uri("/account")
