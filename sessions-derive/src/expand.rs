@@ -267,7 +267,7 @@ pub(crate) fn trait_impls(input: &Input, generics: &Generics) -> TokenStream {
     }
 }
 
-/// `::sessions::__session_glue!(UserSession, User);`: framework glue (the axum extractor)
+/// `::sessions::__session_glue!(UserSession, User);`: framework glue (extractors)
 /// that the runtime's features decide on, so the derive needs no features of its own.
 pub(crate) fn glue(input: &Input) -> TokenStream {
     let Input { ident, session, .. } = input;
