@@ -10,11 +10,15 @@
 //! and the handler reads and writes the one key. Every request carries the
 //! cookie of a logged-in session, made by a first request to `/login`.
 //!
-//! Requests go through the whole actix-web service chain in-process
-//! (`actix_web::test::call_service`: routing, extractors, middleware, no
-//! HTTP parsing) on one actix system, so what differs is the middleware.
+//! Two ways to send the request. Group `actix`: through the whole
+//! actix-web service chain in-process (`actix_web::test::call_service`:
+//! routing, extractors, middleware, no HTTP parsing) on one actix system,
+//! so what differs is the middleware. Group `actix-tcp`: a real
+//! `HttpServer` with one worker on a loopback port, and a keep-alive
+//! hyper HTTP/1 client (`TCP_NODELAY`), as a browser talks to a server.
 
 use std::hint::black_box;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 
 use actix_session::storage::{CookieSessionStore, RedisSessionStore, SessionStore};
 use actix_session::{Session, SessionMiddleware as PeerMiddleware};
@@ -22,8 +26,12 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use actix_web::rt::SystemRunner;
-use actix_web::{App, HttpResponse, test, web};
+use actix_web::{App, HttpResponse, HttpServer, test, web};
+use bytes::Bytes;
 use criterion::Criterion;
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
 use sessions::actix::SessionMiddleware;
 use sessions::store::Store;
 use sessions::{CookieStore, Key, RedisStore, Sessions};
@@ -189,6 +197,152 @@ pub(crate) fn bench(c: &mut Criterion) {
     let peer_redis = system
         .block_on(RedisSessionStore::new(redis.url()))
         .expect("the test redis accepts connections");
-    let app = system.block_on(test::init_service(peer_app(peer_redis, peer_key)));
+    let app = system.block_on(test::init_service(peer_app(peer_redis, peer_key.clone())));
     measure(c, &system, "peer-redis", &app, true);
+
+    over_tcp(c, &redis, &peer_key);
+}
+
+/// Serves the app that `$factory` makes with one worker on a loopback
+/// port; the accept loop's future runs on `$rt`.
+macro_rules! serve {
+    ($rt:expr, $factory:expr) => {{
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let server = $rt.block_on(async {
+            HttpServer::new($factory)
+                .workers(1)
+                .disable_signals()
+                .listen(listener)
+                .expect("actix-web takes the listener")
+                .run()
+        });
+        let handle = server.handle();
+        $rt.spawn(server);
+        (addr, handle)
+    }};
+}
+
+/// The same five apps behind a real server, measured over loopback TCP.
+/// Stores are made on `rt`, whose `block_on` drives their connections
+/// while a request is in flight.
+fn over_tcp(c: &mut Criterion, redis: &RedisServer, peer_key: &actix_web::cookie::Key) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let ours_cookie = Sessions::new(CookieStore::new(Key::generate()));
+    let ours_redis = Sessions::new(
+        rt.block_on(RedisStore::connect(&redis.url(), Key::generate()))
+            .expect("the test redis accepts connections"),
+    );
+    let peer_redis = rt
+        .block_on(RedisSessionStore::new(redis.url()))
+        .expect("the test redis accepts connections");
+    let (key_a, key_b) = (peer_key.clone(), peer_key.clone());
+    let servers = [
+        (
+            "bare",
+            serve!(rt, || App::new().route("/account", web::get().to(bare))),
+            None,
+        ),
+        (
+            "ours-cookie",
+            serve!(rt, move || ours_app(ours_cookie.clone())),
+            Some(false),
+        ),
+        (
+            "peer-cookie",
+            serve!(rt, move || peer_app(
+                CookieSessionStore::default(),
+                key_a.clone()
+            )),
+            Some(false),
+        ),
+        (
+            "ours-redis",
+            serve!(rt, move || ours_app(ours_redis.clone())),
+            Some(true),
+        ),
+        (
+            "peer-redis",
+            serve!(rt, move || peer_app(peer_redis.clone(), key_b.clone())),
+            Some(true),
+        ),
+    ];
+    let mut group = c.benchmark_group("actix-tcp");
+    for (name, (addr, handle), server_side) in &servers {
+        let mut client = rt.block_on(connect(*addr));
+        let cookie = match server_side {
+            None => HeaderValue::from_static("user=x"),
+            Some(server_side) => {
+                let (set, _) = rt.block_on(get(&mut client, "/login", None));
+                let cookie = set.expect("a new session sends Set-Cookie");
+                let start = Profile::representative().updated_at;
+                let (_, first) = rt.block_on(get(&mut client, "/account", Some(&cookie)));
+                let (_, second) = rt.block_on(get(&mut client, "/account", Some(&cookie)));
+                let expected_second = if *server_side { start + 2 } else { start + 1 };
+                assert_eq!(
+                    first,
+                    (start + 1).to_string(),
+                    "{name}: the handler read the session"
+                );
+                assert_eq!(
+                    second,
+                    expected_second.to_string(),
+                    "{name}: the change was saved"
+                );
+                cookie
+            }
+        };
+        group.bench_function(*name, |b| {
+            b.iter(|| rt.block_on(get(&mut client, "/account", black_box(Some(&cookie)))));
+        });
+        rt.block_on(handle.stop(false));
+    }
+    group.finish();
+}
+
+/// A keep-alive HTTP/1 connection to `addr`, `TCP_NODELAY` as a server's.
+async fn connect(addr: SocketAddr) -> SendRequest<Empty<Bytes>> {
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the server accepts");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("the HTTP/1 handshake succeeds");
+    tokio::spawn(connection);
+    sender
+}
+
+/// `GET path` with `cookie`: the `name=value` of the answer's first
+/// `Set-Cookie`, and its body.
+async fn get(
+    client: &mut SendRequest<Empty<Bytes>>,
+    path: &str,
+    cookie: Option<&HeaderValue>,
+) -> (Option<HeaderValue>, String) {
+    let mut req = http::Request::get(path).header("host", "127.0.0.1");
+    if let Some(cookie) = cookie {
+        req = req.header("cookie", cookie.as_bytes());
+    }
+    let req = req.body(Empty::new()).expect("a valid request");
+    client.ready().await.expect("the connection is alive");
+    let res = client.send_request(req).await.expect("the server answers");
+    let set = res.headers().get("set-cookie").map(|line| {
+        let pair = line
+            .as_bytes()
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default();
+        HeaderValue::from_bytes(pair).expect("a valid cookie pair")
+    });
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("the body arrives")
+        .to_bytes();
+    (set, String::from_utf8_lossy(&body).into_owned())
 }
