@@ -209,14 +209,14 @@ macro_rules! serve {
     ($rt:expr, $factory:expr) => {{
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a loopback port");
         let addr = listener.local_addr().expect("a bound address");
-        let server = $rt.block_on(async {
-            HttpServer::new($factory)
-                .workers(1)
-                .disable_signals()
-                .listen(listener)
-                .expect("actix-web takes the listener")
-                .run()
-        });
+        // Inside the runtime: the server's future and its helpers start there.
+        let _context = $rt.enter();
+        let server = HttpServer::new($factory)
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("actix-web takes the listener")
+            .run();
         let handle = server.handle();
         $rt.spawn(server);
         (addr, handle)
