@@ -12,6 +12,7 @@ use crate::id::SessionId;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
 use crate::store::{OwnerId, Record, Update};
 
+use super::commit::Commits;
 use super::locks::Stripes;
 use super::owners::Index;
 use super::safe::{open_dir, open_record, remove_if_exists};
@@ -54,6 +55,8 @@ pub(super) struct Dir {
     path: PathBuf,
     /// The directory itself, kept open to fsync renames and removals.
     handle: File,
+    /// Shares those fsyncs among concurrent writers (see [`Commits`]).
+    commits: Commits,
     stripes: Stripes,
     owners: Index,
 }
@@ -71,6 +74,7 @@ impl Dir {
         Ok(Self {
             path,
             handle,
+            commits: Commits::new(),
             stripes,
             owners,
         })
@@ -364,8 +368,12 @@ impl Dir {
         Ok(self.path.join(checked_name(id)?))
     }
 
+    /// Makes every rename and removal done in the directory before this
+    /// call durable: returns once an fsync of the directory that started
+    /// after the call has completed, one shared with the writers that
+    /// joined at the same time (see [`Commits`]).
     fn sync(&self) -> Result<()> {
-        Ok(self.handle.sync_all()?)
+        Ok(self.commits.sync(|| self.handle.sync_all())?)
     }
 }
 

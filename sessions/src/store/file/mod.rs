@@ -14,6 +14,7 @@ use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
+mod commit;
 mod dir;
 mod locks;
 mod owners;
@@ -55,7 +56,11 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// - Writes go to a unique temp file (0600) in the same directory, which is
 ///   synced, renamed over the record and followed by a sync of the
 ///   directory: a reader sees the old record or the new one, never a mix,
-///   even when the writer is killed.
+///   even when the writer is killed. When a save returns `Ok`, its record
+///   is durable. Saves that run at once share that sync of the directory
+///   (group commit): each returns only once a sync that started after its
+///   rename has completed, and a sync that fails fails every save that
+///   waited on it ([`Error::Io`]).
 /// - Create, update, delete and cleanup of one id are serialised by a
 ///   lock that holds across threads and processes: one of 64 lock files
 ///   in `dir/.locks`, chosen by a fixed hash of the id and taken with
