@@ -94,6 +94,22 @@ impl Dir {
         read_live(&mut file, &header, now, max)
     }
 
+    /// [`load`](Self::load) without waiting for the disk, on the calling
+    /// thread: `None` when the kernel's caches cannot answer (see
+    /// [`cached`](super::cached)).
+    #[cfg(target_os = "linux")]
+    pub(super) fn load_cached(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+        max: usize,
+    ) -> Option<Result<Option<Record>>> {
+        match checked_name(id) {
+            Ok(name) => super::cached::load(&self.handle, &name, id, now, max),
+            Err(error) => Some(Err(error)),
+        }
+    }
+
     /// Writes the encoded record `bytes`, owned by `owner`, under `id` if
     /// the condition holds (expired counts as absent); returns what it did.
     ///

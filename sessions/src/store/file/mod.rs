@@ -14,6 +14,8 @@ use crate::id::SessionId;
 use crate::key::KeyRing;
 use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
+#[cfg(target_os = "linux")]
+mod cached;
 mod commit;
 mod dir;
 mod locks;
@@ -73,6 +75,10 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 ///
 /// File I/O runs on tokio's blocking pool (`spawn_blocking`), so the store
 /// must be used inside a tokio runtime; no lock is held across an await.
+/// One exception, on Linux: a load that the kernel can answer from its
+/// caches (`openat2` with `RESOLVE_CACHED`, `preadv2` with `RWF_NOWAIT`,
+/// which fail rather than wait for the disk) runs on the calling thread,
+/// since it costs a few microseconds and the hop to the pool far more.
 ///
 /// The record size limit is the store's
 /// ([`with_max_record_len`](ServerStore::with_max_record_len)), applied
@@ -281,7 +287,14 @@ impl Backend for FileBackend {
         Ok(outcome.is_written())
     }
 
+    /// On Linux, served on the calling thread when the kernel's caches
+    /// hold the record (no wait for the disk is possible then), else on
+    /// the blocking pool.
     async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
+        #[cfg(target_os = "linux")]
+        if let Some(found) = self.dir.load_cached(id, now, max_len) {
+            return found;
+        }
         let id = id.clone();
         self.run(move |dir| dir.load(&id, now, max_len)).await
     }
