@@ -87,7 +87,8 @@ const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 /// [`cleanup_expired`](Backend::cleanup_expired) reads the header of every
 /// record: over 10^6 live records a pass that removes nothing took 25 to
 /// 53 s (19k to 40k records/s); one that removed 10^6 expired records took
-/// about 14 minutes (1.2k records/s), each removal taking its id's lock.
+/// 7 to 14 minutes (2.4k to 1.2k records/s), each removal taking its id's
+/// lock.
 /// Give [`spawn_reaper`](FileStore::spawn_reaper) a period well above a
 /// pass's time on a large store.
 ///
