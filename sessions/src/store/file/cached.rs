@@ -45,7 +45,11 @@ pub(super) fn load(
     now: UnixTime,
     max: usize,
 ) -> Option<Result<Option<Record>>> {
-    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    // `O_NOATIME`: a read that updates the access time dirties the inode,
+    // which may wait for the file system's journal. Only the file's owner
+    // may ask for it; anyone else's file fails with `EPERM`, below.
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOATIME;
     let resolve = ResolveFlags::CACHED | ResolveFlags::NO_SYMLINKS | ResolveFlags::BENEATH;
     let file = match rustix::fs::openat2(dir, name, flags, Mode::empty(), resolve) {
         Ok(fd) => fd,
@@ -54,7 +58,8 @@ pub(super) fn load(
         // A symlink, a socket, a FIFO without a writer: as the blocking
         // path says.
         Err(Errno::LOOP | Errno::NXIO) => return Some(Err(corrupt("not a regular file"))),
-        // Not cached (`EAGAIN`), or flags this kernel does not know.
+        // Not cached (`EAGAIN`), flags this kernel does not know, or
+        // another user's file (`EPERM`, from `O_NOATIME`).
         Err(_) => return None,
     };
     let stat = rustix::fs::fstat(&file).ok()?;
