@@ -5,6 +5,12 @@
 //! (`WAIT 1` for a replica), or on a session with an owner (indexed in the
 //! same round trip), against the plain one; and listing and revoking the
 //! 100 sessions of one owner.
+//!
+//! Issue 16: `FileStore` load against `MemoryStore` load (the same request
+//! path, the same crypto), and 32 requests at once, each loading and
+//! saving its own session, against 32 raw saves at once that each pay
+//! their own temp-file fsync, rename and directory fsync (the store's
+//! protocol without its group commit).
 
 use std::fs::{self, File};
 use std::hint::black_box;
@@ -13,14 +19,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{BatchSize, BenchmarkGroup, Criterion};
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use sessions::store::{
     Backend, DEFAULT_MAX_RECORD_LEN, OwnerId, Record, RedisBackend, RedisOptions, ServerStore,
     SessionId, Store, Times, UnixTime,
 };
-use sessions::{FileStore, Handle, Key, RedisStore, SessionConfig, SessionData, Sessions};
+use sessions::{
+    FileStore, Handle, Key, MemoryStore, RedisStore, SessionConfig, SessionData, Sessions,
+};
 use sessions_benches::fixture::{
     COOKIE_NAME, Profile, ProfileSession, WEEK, cookie_value, request, stored_payload,
 };
@@ -31,6 +39,9 @@ use tokio::runtime::Runtime;
 
 /// Bytes before the payload in a `FileStore` record file.
 const FILE_HEADER_LEN: usize = 112;
+/// Requests at once in the concurrent save benches: the 32 connections
+/// of issue 16's loopback figures.
+const CONCURRENT: usize = 32;
 
 /// Loads the session behind `cookie`, changes a field and saves it (an
 /// update in place), as a request handler would.
@@ -161,10 +172,21 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8]) {
     let bytes = [&[0u8; FILE_HEADER_LEN][..], payload].concat();
     raw_write(&raw_dir, &target, &bytes);
 
+    let memory = std::sync::Arc::new(MemoryStore::new(Key::generate()));
+    let memory_cookie = create(rt, &Sessions::new(std::sync::Arc::clone(&memory)), &memory);
+
     let mut group = c.benchmark_group("files");
     group.bench_function("load/ours", |b| {
         b.iter(|| {
             rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
+                .expect("the store answers")
+                .expect("the session is live")
+        });
+    });
+    // The yardstick of issue 16: a file load at most twice this.
+    group.bench_function("load/memory", |b| {
+        b.iter(|| {
+            rt.block_on(memory.load(COOKIE_NAME, &memory_cookie, UnixTime::now()))
                 .expect("the store answers")
                 .expect("the session is live")
         });
@@ -190,7 +212,72 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8]) {
             raw_dir_handle.sync_all().expect("the directory syncs");
         });
     });
+    concurrent_saves(&mut group, &store, &raw_dir, &bytes);
     group.finish();
+}
+
+/// [`CONCURRENT`] requests at once on a multi-threaded runtime, each
+/// loading and saving its own session, against [`CONCURRENT`] raw saves
+/// at once, each with its own fsyncs (file and directory) as the store
+/// did before its group commit.
+fn concurrent_saves(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    store: &std::sync::Arc<FileStore>,
+    raw_dir: &Path,
+    bytes: &[u8],
+) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let sessions = Sessions::new(std::sync::Arc::clone(store));
+    let cookies: Vec<String> = (0..CONCURRENT)
+        .map(|_| create(&rt, &sessions, store))
+        .collect();
+    group.throughput(Throughput::Elements(CONCURRENT as u64));
+    group.bench_function("save-x32/ours", |b| {
+        b.iter(|| rt.block_on(save_all(&sessions, &cookies)));
+    });
+    let raw_dir = std::sync::Arc::new(raw_dir.to_owned());
+    let bytes = std::sync::Arc::new(bytes.to_vec());
+    group.bench_function("save-x32/raw-dirsync", |b| {
+        b.iter(|| rt.block_on(raw_save_all(&raw_dir, &bytes)));
+    });
+}
+
+/// One [`load_and_save`] per cookie, all at once.
+async fn save_all(sessions: &Sessions, cookies: &[String]) {
+    let mut requests = tokio::task::JoinSet::new();
+    for cookie in cookies {
+        let (sessions, cookie) = (sessions.clone(), cookie.clone());
+        requests.spawn(async move { load_and_save(&sessions, &cookie).await });
+    }
+    requests.join_all().await;
+}
+
+/// [`CONCURRENT`] raw reads + saves at once, each of its own file, each
+/// with its own temp-file fsync and directory fsync.
+async fn raw_save_all(dir: &std::sync::Arc<PathBuf>, bytes: &std::sync::Arc<Vec<u8>>) {
+    let mut saves = tokio::task::JoinSet::new();
+    for n in 0..CONCURRENT {
+        let (dir, bytes) = (std::sync::Arc::clone(dir), std::sync::Arc::clone(bytes));
+        saves.spawn_blocking(move || {
+            let target = dir.join(format!("record-{n}"));
+            if target.exists() {
+                black_box(fs::read(&target).expect("the file reads"));
+            }
+            let temp = dir.join(format!(".raw-{n}.tmp"));
+            let mut file = File::create(&temp).expect("the temp file is created");
+            file.write_all(&bytes).expect("the temp file is written");
+            file.sync_all().expect("the temp file is synced");
+            fs::rename(&temp, &target).expect("the temp file is renamed");
+            File::open(&*dir)
+                .and_then(|dir| dir.sync_all())
+                .expect("the directory syncs");
+        });
+    }
+    saves.join_all().await;
 }
 
 fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {

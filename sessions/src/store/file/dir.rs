@@ -12,6 +12,7 @@ use crate::id::SessionId;
 use crate::store::record::{HEADER_LEN, Header, corrupt, is_corrupt};
 use crate::store::{OwnerId, Record, Update};
 
+use super::commit::Commits;
 use super::locks::Stripes;
 use super::owners::Index;
 use super::safe::{open_dir, open_record, remove_if_exists};
@@ -54,6 +55,8 @@ pub(super) struct Dir {
     path: PathBuf,
     /// The directory itself, kept open to fsync renames and removals.
     handle: File,
+    /// Shares those fsyncs among concurrent writers (see [`Commits`]).
+    commits: Commits,
     stripes: Stripes,
     owners: Index,
 }
@@ -71,6 +74,7 @@ impl Dir {
         Ok(Self {
             path,
             handle,
+            commits: Commits::new(),
             stripes,
             owners,
         })
@@ -88,6 +92,22 @@ impl Dir {
         };
         let header = read_header(&mut file, id)?;
         read_live(&mut file, &header, now, max)
+    }
+
+    /// [`load`](Self::load) without waiting for the disk, on the calling
+    /// thread: `None` when the kernel's caches cannot answer (see
+    /// [`cached`](super::cached)).
+    #[cfg(target_os = "linux")]
+    pub(super) fn load_cached(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+        max: usize,
+    ) -> Option<Result<Option<Record>>> {
+        match checked_name(id) {
+            Ok(name) => super::cached::load(&self.handle, &name, id, now, max),
+            Err(error) => Some(Err(error)),
+        }
     }
 
     /// Writes the encoded record `bytes`, owned by `owner`, under `id` if
@@ -364,8 +384,12 @@ impl Dir {
         Ok(self.path.join(checked_name(id)?))
     }
 
+    /// Makes every rename and removal done in the directory before this
+    /// call durable: returns once an fsync of the directory that started
+    /// after the call has completed, one shared with the writers that
+    /// joined at the same time (see [`Commits`]).
     fn sync(&self) -> Result<()> {
-        Ok(self.handle.sync_all()?)
+        Ok(self.commits.sync(|| self.handle.sync_all())?)
     }
 }
 
