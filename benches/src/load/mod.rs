@@ -5,11 +5,20 @@
 //! requests/s, latency and server CPU per request above the baseline of
 //! the same framework.
 //!
-//! This commit holds the servers; the load generator follows.
+//! `src/bin/loadbench.rs` is the entry point; see `benches/README.md`,
+//! "Whole requests".
 
 pub mod account;
 pub mod actix_apps;
 pub mod axum_ours;
 pub mod axum_peers;
+pub mod client;
+pub mod cpu;
+pub mod drive;
+pub mod harness;
+pub mod report;
 pub mod serve;
+pub mod servers;
+pub mod settings;
 pub mod system;
+pub mod user;
