@@ -69,12 +69,13 @@ async fn run_round(
         for phase in Phase::BOTH {
             let sample = measure(&mut targets[i], phase, phase_len).await?;
             eprintln!(
-                "round {}: {:<22} {:<4} {:>7.0} req/s  {:>6.1} µs CPU/req",
+                "round {}: {:<22} {:<4} {:>7.0} req/s  {:>6.1} µs CPU/req  (generator {:.1})",
                 round + 1,
                 targets[i].server.system.name(),
                 phase.name(),
                 sample.per_second(),
-                sample.cpu_us()
+                sample.cpu_us(),
+                sample.generator_us()
             );
             samples.insert((i, phase), sample);
         }
@@ -87,22 +88,38 @@ async fn measure(target: &mut Target, phase: Phase, len: Duration) -> Result<Sam
     let server = &target.server;
     let conns = connect(server.port, target.shares.len()).await?;
     let shares = std::mem::take(&mut target.shares);
-    let cpu = |pid: u32| cpu_ns(pid).map_err(|e| format!("{}: CPU of {pid}: {e}", server.system));
-    let (server_before, redis_before) = (cpu(server.pid)?, server.redis_pid.map(cpu).transpose()?);
+    let before = Counters::read(server)?;
     let (shares, outcome) = drive(conns, shares, phase, len).await;
-    let (server_after, redis_after) = (cpu(server.pid)?, server.redis_pid.map(cpu).transpose()?);
+    let after = Counters::read(server)?;
     target.shares = shares;
     check(server.system, phase, &outcome)?;
-    let redis = redis_before.zip(redis_after).map(|(b, a)| a - b);
-    let mut sample = Sample::new(
-        outcome.requests,
-        outcome.elapsed,
-        server_after - server_before,
-        redis,
-    );
+    let mut sample = Sample::new(outcome.requests, outcome.elapsed);
+    sample.server_cpu_ns = after.server - before.server;
+    sample.redis_cpu_ns = before.redis.zip(after.redis).map(|(b, a)| a - b);
+    sample.generator_cpu_ns = after.generator - before.generator;
     sample.p50_us = outcome.latency.value_at_quantile(0.5);
     sample.p99_us = outcome.latency.value_at_quantile(0.99);
     Ok(sample)
+}
+
+/// The CPU counters of the processes of a phase, in nanoseconds.
+struct Counters {
+    server: u64,
+    redis: Option<u64>,
+    /// This process: the load generator (its threads).
+    generator: u64,
+}
+
+impl Counters {
+    fn read(server: &Server) -> Result<Self, String> {
+        let cpu =
+            |pid: u32| cpu_ns(pid).map_err(|e| format!("{}: CPU of {pid}: {e}", server.system));
+        Ok(Self {
+            server: cpu(server.pid)?,
+            redis: server.redis_pid.map(cpu).transpose()?,
+            generator: cpu(std::process::id())?,
+        })
+    }
 }
 
 /// Any failed answer fails the run: a figure of a server that loses

@@ -23,6 +23,9 @@ pub struct Sample {
     pub server_cpu_ns: u64,
     /// Its `redis-server`'s, for the Redis systems.
     pub redis_cpu_ns: Option<u64>,
+    /// The load generator's (the process of the run), which shares the
+    /// cores with the server.
+    pub generator_cpu_ns: u64,
     /// Latency percentiles, in microseconds.
     pub p50_us: u64,
     /// 99th percentile.
@@ -46,13 +49,20 @@ impl Sample {
             .map(|ns| float(ns) / 1000.0 / float(self.requests.max(1)))
     }
 
-    /// From a phase's counts.
-    pub fn new(requests: u64, elapsed: Duration, cpu_ns: u64, redis_cpu_ns: Option<u64>) -> Self {
+    /// The load generator's CPU per request, in microseconds.
+    pub fn generator_us(&self) -> f64 {
+        float(self.generator_cpu_ns) / 1000.0 / float(self.requests.max(1))
+    }
+
+    /// A phase of `requests` answered in `elapsed`; the CPU and latency
+    /// fields are the caller's to fill.
+    pub fn new(requests: u64, elapsed: Duration) -> Self {
         Self {
             requests,
             seconds: elapsed.as_secs_f64(),
-            server_cpu_ns: cpu_ns,
-            redis_cpu_ns,
+            server_cpu_ns: 0,
+            redis_cpu_ns: None,
+            generator_cpu_ns: 0,
             p50_us: 0,
             p99_us: 0,
         }
@@ -82,6 +92,8 @@ pub struct Row {
     pub ratio: f64,
     /// Median `redis-server` CPU per request, µs.
     pub redis_us: Option<f64>,
+    /// Median load-generator CPU per request, µs.
+    pub generator_us: f64,
     /// Every round, in order.
     pub rounds: Vec<Sample>,
 }
@@ -116,6 +128,7 @@ pub fn rows(systems: &[System], rounds: &Rounds) -> Vec<Row> {
                 redis_us: samples[0]
                     .redis_cpu_ns
                     .map(|_| median(samples.iter().filter_map(Sample::redis_us).collect())),
+                generator_us: median(samples.iter().map(Sample::generator_us).collect()),
                 rounds: samples,
             });
         }

@@ -13,8 +13,10 @@ pub struct Settings {
     /// Rounds; each runs every system once, GET then POST.
     pub rounds: usize,
     /// Length of one phase (one system, GET or POST, one round).
+    #[serde(serialize_with = "seconds")]
     pub phase: Duration,
     /// Unrecorded GET and POST phases of every system before round 1.
+    #[serde(serialize_with = "seconds")]
     pub warmup: Duration,
     /// Logged-in users per server.
     pub users: u64,
@@ -43,6 +45,11 @@ impl Settings {
             threads: var("LOAD_THREADS").unwrap_or(2),
         }
     }
+}
+
+/// A duration in the JSON: seconds, as the variables give it.
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(duration.as_secs_f64())
 }
 
 /// The variable `name`, parsed; a value that does not parse is an error,
