@@ -61,6 +61,10 @@ fn systems(args: &[String]) -> Result<Vec<System>, String> {
 
 fn bench(systems: &[System]) -> ExitCode {
     let settings = Settings::from_env();
+    if let Some(problem) = settings.problem() {
+        eprintln!("loadbench: {problem}");
+        return ExitCode::FAILURE;
+    }
     eprintln!("loadbench: {settings:?}");
     let started = unix_now();
     let rows = match run(systems, &settings) {

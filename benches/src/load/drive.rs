@@ -161,7 +161,9 @@ async fn drive_one(
 ) -> (Vec<User>, Outcome) {
     let mut outcome = Outcome::new();
     let wrote = phase == Phase::Post;
-    'phase: loop {
+    // An empty share (fewer users than connections) only waits out the
+    // phase.
+    'phase: while Instant::now() < deadline && !share.is_empty() {
         for user in &mut share {
             let sent = Instant::now();
             if sent >= deadline {

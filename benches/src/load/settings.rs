@@ -45,6 +45,17 @@ impl Settings {
             threads: var("LOAD_THREADS").unwrap_or(2),
         }
     }
+
+    /// Why these settings cannot run, if they cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        if self.rounds == 0 || self.conns == 0 || self.threads == 0 {
+            Some("LOAD_ROUNDS, LOAD_CONNS and LOAD_THREADS must be at least 1")
+        } else if self.users < self.conns as u64 {
+            Some("every connection needs a user: LOAD_USERS must be at least LOAD_CONNS")
+        } else {
+            None
+        }
+    }
 }
 
 /// A duration in the JSON: seconds, as the variables give it.
