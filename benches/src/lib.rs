@@ -6,6 +6,7 @@
 
 pub mod fixture;
 pub mod floor;
+pub mod load;
 pub mod peer;
 pub mod run;
 
