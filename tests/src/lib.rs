@@ -16,6 +16,8 @@
 //!   replicas) with failover faults, and [`cluster_nodes`] to read a node's
 //!   view of it;
 //! - [`redis_sentinel`]: a master, a replica and three sentinels;
+//! - [`postgres_server`]: a real PostgreSQL server in a temporary cluster
+//!   on a free loopback port;
 //! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`resp`]: one raw command to a node by port, and its reply;
 //! - [`wait`]: bounded polling that panics with what it last saw;
@@ -47,6 +49,7 @@ pub mod client;
 pub mod cluster_nodes;
 pub mod files;
 pub mod jar;
+pub mod postgres_server;
 pub mod reaper;
 pub mod redis_builder;
 pub mod redis_cluster;
