@@ -212,3 +212,23 @@ async fn a_row_over_the_limit_is_refused_from_its_first_bytes() {
     );
     assert_eq!(backend.load(&id, now, 1 << 20).await.unwrap(), Some(big));
 }
+
+#[tokio::test]
+async fn errors_and_debug_show_no_sql_no_ids_no_password() {
+    let url = format!(
+        "postgres://postgres:hunter2@127.0.0.1:{}/postgres",
+        server().port()
+    );
+    let options = PostgresOptions::new().table(fresh_table());
+    let backend = PostgresBackend::connect(&url, options).await.unwrap();
+    let debug = format!("{backend:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains(backend.options().table_name()), "{debug}");
+
+    let id = SessionId::generate();
+    let err = backend.load(&id, UnixTime::now(), 10).await.unwrap_err();
+    assert_eq!(err.to_string(), "session store failed");
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(!source.contains("SELECT"), "{source}");
+    assert!(!source.contains(&id.to_string()), "{source}");
+}
