@@ -43,7 +43,7 @@ pub(crate) fn rebase(
     let capacity = mine.len().max(newer.len()) + 64;
     let decode = |bytes| codec::decode_cbor::<Value>(bytes, MAX_LEN);
     let (original, mine, newer) = (decode(original)?, decode(mine)?, decode(newer)?);
-    let merged = Merger { spec }.field(Some(&original), Some(&mine), Some(&newer), "")?;
+    let merged = Merger { spec }.stored(&original, &mine, &newer)?;
     codec::encode_cbor(&merged.unwrap_or(Value::Null), capacity)
 }
 
@@ -52,7 +52,25 @@ struct Merger<'a> {
 }
 
 impl Merger<'_> {
-    /// Merges one value; `None` is a field that is absent.
+    /// The stored form `(persistent, data)`: the flag as one value, the
+    /// data field by field. Any other shape is one value.
+    fn stored(&self, original: &Value, mine: &Value, newer: &Value) -> Result<Option<Value>> {
+        match (original, mine, newer) {
+            (Value::Array(o), Value::Array(m), Value::Array(n))
+                if mine != original && o.len() == 2 && m.len() == 2 && n.len() == 2 =>
+            {
+                let persistent = self.whole(o.first(), m.first(), n.first(), "persistent")?;
+                let data = self.data(o.get(1), m.get(1), n.get(1))?;
+                Ok(Some(Value::Array(vec![
+                    persistent.unwrap_or(Value::Bool(true)),
+                    data.unwrap_or(Value::Null),
+                ])))
+            }
+            _ => self.whole(Some(original), Some(mine), Some(newer), ""),
+        }
+    }
+
+    /// Merges one field of the data; `None` is a field that is absent.
     fn field(
         &self,
         original: Option<&Value>,
@@ -64,17 +82,6 @@ impl Merger<'_> {
             return Ok(newer.cloned());
         }
         match (original, mine, newer) {
-            // The stored form `(persistent, data)`, and the data's fields.
-            (Some(Value::Array(o)), Some(Value::Array(m)), Some(Value::Array(n)))
-                if name.is_empty() && o.len() == 2 && m.len() == 2 && n.len() == 2 =>
-            {
-                let persistent = self.whole(o.first(), m.first(), n.first(), "persistent")?;
-                let data = self.data(o.get(1), m.get(1), n.get(1))?;
-                Ok(Some(Value::Array(vec![
-                    persistent.unwrap_or(Value::Bool(true)),
-                    data.unwrap_or(Value::Null),
-                ])))
-            }
             _ if self.spec.flash.contains(&name) => Ok(Some(flash(original, mine, newer))),
             (Some(Value::Map(o)), Some(Value::Map(m)), Some(Value::Map(n)))
                 if self.spec.keyed.contains(&name) =>

@@ -61,6 +61,7 @@ pub mod server;
 pub mod temp_dir;
 pub mod tls_cert;
 pub mod wait;
+pub mod workers;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};

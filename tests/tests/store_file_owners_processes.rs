@@ -7,12 +7,13 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use sessions::store::{Backend, FileBackend, OwnerId, Record, SessionId, UnixTime, Update};
 use sessions_tests::TempDir;
 use sessions_tests::files::{live, owner_dirs, owner_entries, record_names};
+use sessions_tests::workers::{Workers, wait_for, wait_success};
 
 /// The size limit loads run with.
 const MAX: usize = 64 * 1024;
@@ -61,44 +62,6 @@ fn spawn_worker(role: &str, tmp: &TempDir, tag: &str) -> Child {
         .expect("the test binary re-executes")
 }
 
-fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + deadline;
-    while !done() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    true
-}
-
-/// Worker processes; any still running when the test fails are killed.
-struct Workers(Vec<Child>);
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn wait_success(child: &mut Child) {
-    let mut status: Option<ExitStatus> = None;
-    wait_for(Duration::from_mins(1), || {
-        status = child.try_wait().unwrap();
-        status.is_some()
-    });
-    if status.is_none() {
-        child.kill().unwrap();
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(status.success(), "worker failed: {stderr}");
-}
-
 /// The entry point of worker processes; passes at once in a normal run.
 #[test]
 fn worker() {
@@ -108,7 +71,9 @@ fn worker() {
     let tmp = PathBuf::from(std::env::var(WORKER_DIR).unwrap());
     let tag = std::env::var(WORKER_TAG).unwrap();
     let backend = FileBackend::open(tmp.join("store")).unwrap();
-    assert!(wait_for(Duration::from_secs(30), || tmp.join(GO).exists()));
+    assert!(wait_for("go", Duration::from_secs(30), || tmp
+        .join(GO)
+        .exists()));
     runtime().block_on(async {
         match role.as_str() {
             "writer" => write_worker(&backend, &tmp, &tag).await,
@@ -259,7 +224,7 @@ fn killed_writers_never_hide_a_live_owned_record() {
                 .map(|n| spawn_worker("looper", &tmp, &format!("k{round}-{n}")))
                 .collect(),
         );
-        let started = wait_for(Duration::from_secs(20), || {
+        let started = wait_for("the loopers to write", Duration::from_secs(20), || {
             record_names(backend.dir()).len() >= before + 3 * PROCESSES
         });
         assert!(started, "round {round}: the loopers never got going");

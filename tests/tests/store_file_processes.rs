@@ -6,12 +6,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use sessions::store::{Backend, FileBackend, Record, SessionId, UnixTime, Update};
 use sessions_tests::TempDir;
 use sessions_tests::files::{backdate, live, record_names, temp_names};
+use sessions_tests::workers::{Workers, wait_for, wait_success};
 
 /// The size limit the workers and the checks load with: above every
 /// payload written here.
@@ -72,45 +73,6 @@ fn spawn_worker(role: &str, tmp: &TempDir, tag: &str, ids: &[&SessionId]) -> Chi
         .stderr(Stdio::piped())
         .spawn()
         .expect("the test binary re-executes")
-}
-
-fn wait_for(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + deadline;
-    while !done() {
-        if Instant::now() > deadline {
-            eprintln!("gave up waiting: {what}");
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    true
-}
-
-/// Worker processes; any still running when the test fails are killed.
-struct Workers(Vec<Child>);
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn wait_success(child: &mut Child) {
-    let mut status: Option<ExitStatus> = None;
-    wait_for("a worker to exit", Duration::from_mins(1), || {
-        status = child.try_wait().unwrap();
-        status.is_some()
-    });
-    if status.is_none() {
-        child.kill().unwrap();
-    }
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert!(status.success(), "worker failed: {stderr}");
 }
 
 /// The entry point of worker processes; passes at once in a normal run.

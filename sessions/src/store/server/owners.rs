@@ -26,10 +26,9 @@ impl<B: Backend> ServerStore<B> {
         owner: &OwnerId,
         now: UnixTime,
     ) -> Result<Vec<OwnedRecord>> {
-        let listed = self.backend.owned(owner, now, self.max_record_len).await?;
-        listed
+        self.live_owned(owner, now)
+            .await?
             .into_iter()
-            .filter(|(_, record)| self.is_live_of(record, owner, now))
             .map(|(id, record)| {
                 let handle = self.seal_handle(name, &id, &record)?;
                 Ok(OwnedRecord {
@@ -70,10 +69,10 @@ impl<B: Backend> ServerStore<B> {
         keep: Option<&SessionId>,
         now: UnixTime,
     ) -> Result<usize> {
-        let listed = self.backend.owned(owner, now, self.max_record_len).await?;
+        let listed = self.live_owned(owner, now).await?;
         let doomed = listed
             .iter()
-            .filter(|(id, record)| Some(id) != keep && self.is_live_of(record, owner, now))
+            .filter(|(id, _)| Some(id) != keep)
             .map(|(id, _)| self.backend.delete(id));
         let deleted = join_all(doomed).await;
         let mut count = 0;
@@ -81,6 +80,14 @@ impl<B: Backend> ServerStore<B> {
             count += usize::from(outcome?);
         }
         Ok(count)
+    }
+
+    /// What the backend's index lists for `owner`, kept only where the
+    /// record itself says so: live, of this owner, within the size limit.
+    async fn live_owned(&self, owner: &OwnerId, now: UnixTime) -> Result<Vec<(SessionId, Record)>> {
+        let mut listed = self.backend.owned(owner, now, self.max_record_len).await?;
+        listed.retain(|(_, record)| self.is_live_of(record, owner, now));
+        Ok(listed)
     }
 
     fn is_live_of(&self, record: &Record, owner: &OwnerId, now: UnixTime) -> bool {
