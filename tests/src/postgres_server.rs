@@ -154,8 +154,28 @@ impl PostgresServer {
         }
     }
 
-    /// Stops the server (`pg_ctl stop -m immediate`); `Err` says why not.
-    fn stop(&self) -> Result<(), String> {
+    /// Stops the server at once, as a crash would (`pg_ctl stop -m
+    /// immediate`: open connections are cut, nothing is checkpointed); its
+    /// data stay for [`restart`](Self::restart).
+    ///
+    /// # Panics
+    ///
+    /// When `pg_ctl` fails.
+    pub fn stop(&self) {
+        self.try_stop().unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Starts the stopped server again, on the same port with the same
+    /// data (PostgreSQL recovers from its write-ahead log).
+    ///
+    /// # Panics
+    ///
+    /// When `pg_ctl` fails.
+    pub fn restart(&self) {
+        self.pg_ctl_start();
+    }
+
+    fn try_stop(&self) -> Result<(), String> {
         let data = self.data();
         let args = [
             OsStr::new("-D"),
@@ -180,7 +200,9 @@ impl PostgresServer {
 
 impl Drop for PostgresServer {
     fn drop(&mut self) {
-        if let Err(e) = self.stop() {
+        if self.pid().is_some()
+            && let Err(e) = self.try_stop()
+        {
             eprintln!("{e}");
         }
         if std::thread::panicking() {

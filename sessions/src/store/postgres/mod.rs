@@ -5,19 +5,20 @@ use std::fmt;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
-use tokio_postgres::types::ToSql;
 
-use crate::codec::UnixTime;
-use crate::error::{Error, Result};
-use crate::id::SessionId;
+use crate::error::Result;
 use crate::key::KeyRing;
-use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
+use crate::store::ServerStore;
 
+mod backend;
 mod options;
+mod reaper;
 mod sql;
+mod statement;
 
 pub use options::{DEFAULT_POSTGRES_TABLE, MAX_POSTGRES_TABLE_LEN, PostgresOptions};
 use sql::Sql;
+use statement::backend_error;
 
 /// Sessions in PostgreSQL: many app servers, one session state (feature
 /// `postgres`).
@@ -32,11 +33,12 @@ use sql::Sql;
 /// CREATE INDEX sessions_owner ON sessions (owner) WHERE owner IS NOT NULL;
 /// ```
 ///
-/// `record` is [`Record::encode`], the byte format every store shares,
-/// bound to its id: a row copied or moved under another id fails to load
-/// ([`Error::Decode`]) instead of giving someone a session, and a load
-/// reads no more of a row than the record size limit needs
-/// ([`Error::RecordTooLarge`]). `expires` (seconds since the epoch),
+/// `record` is [`Record::encode`](crate::store::Record::encode), the byte
+/// format every store shares, bound to its id: a row copied or moved under
+/// another id, or altered by hand, fails to load
+/// ([`Error::Decode`](crate::Error::Decode)) instead of giving someone a
+/// session, and a load reads no more of a row than the record size limit
+/// needs ([`Error::RecordTooLarge`](crate::Error::RecordTooLarge)). `expires` (seconds since the epoch),
 /// `version` and `owner` repeat what the record holds, for the `WHERE`
 /// clauses and the indexes; the one statement that writes a row writes
 /// them all, so the owner index is exact by construction.
@@ -47,21 +49,28 @@ use sql::Sql;
 ///   there has expired;
 /// - update is an `UPDATE ... WHERE id = $1 AND version = $expected AND
 ///   expires > $now`, the compare-and-set, in a `WITH` query that also
-///   says whether a live row was there, to tell [`Update::Stale`] from
-///   [`Update::Missing`]. An update that races a delete may answer `Stale`
+///   says whether a live row was there, to tell
+///   [`Update::Stale`](crate::store::Update::Stale) from
+///   [`Update::Missing`](crate::store::Update::Missing). An update that races a delete may answer `Stale`
 ///   for a row the delete removed a moment later; it writes nothing
 ///   either way.
 ///
-/// Expired rows stay until [`cleanup_expired`](Backend::cleanup_expired)
-/// (an indexed `DELETE`), and are never loaded nor listed meanwhile.
+/// Expired rows stay until
+/// [`cleanup_expired`](crate::store::Backend::cleanup_expired) (an indexed
+/// `DELETE`; [`spawn_reaper`](Self::spawn_reaper) runs it periodically),
+/// and are never loaded nor listed meanwhile.
 /// Versions are stored as the same 64 bits in a `BIGINT` and compared for
 /// equality only; times past `i64::MAX` seconds are stored as
 /// `i64::MAX`, still the far future.
 ///
 /// Connections come from a deadpool-postgres pool, without TLS; each
 /// prepares the statements once ([`PostgresOptions`] sets the table, the
-/// pool's size and its timeout). Errors of the database or the pool are
-/// [`Error::Backend`], with the driver's error as the source.
+/// pool's size and its timeout). Every call fails closed within the
+/// timeout, whatever the server does (down, frozen, a row locked by
+/// someone else): waiting for a connection, preparing and answering
+/// included. Errors of the database or the pool, and running out of time,
+/// are [`Error::Backend`](crate::Error::Backend), with the driver's error
+/// as the source; a load that fails never turns into a new session.
 ///
 /// This example needs a PostgreSQL server, so it is only compiled
 /// (`no_run`):
@@ -90,7 +99,7 @@ impl PostgresStore {
     }
 }
 
-/// The [`Backend`] of [`PostgresStore`].
+/// The [`Backend`](crate::store::Backend) of [`PostgresStore`].
 ///
 /// This example needs a PostgreSQL server, so it is only compiled
 /// (`no_run`):
@@ -184,30 +193,6 @@ impl PostgresBackend {
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
-
-    /// Runs `sql` with `params`; the number of rows it changed.
-    async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        let client = self.pool.get().await.map_err(backend_error)?;
-        let statement = client.prepare_cached(sql).await.map_err(backend_error)?;
-        client
-            .execute(&statement, params)
-            .await
-            .map_err(backend_error)
-    }
-
-    /// Runs `sql` with `params`; the rows it returned.
-    async fn query(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<tokio_postgres::Row>> {
-        let client = self.pool.get().await.map_err(backend_error)?;
-        let statement = client.prepare_cached(sql).await.map_err(backend_error)?;
-        client
-            .query(&statement, params)
-            .await
-            .map_err(backend_error)
-    }
 }
 
 impl fmt::Debug for PostgresBackend {
@@ -219,143 +204,5 @@ impl fmt::Debug for PostgresBackend {
             .field("options", &self.options)
             .field("connections", &status.size)
             .finish_non_exhaustive()
-    }
-}
-
-fn backend_error(error: impl std::error::Error + Send + Sync + 'static) -> Error {
-    Error::Backend(Box::new(error))
-}
-
-/// A time as a `BIGINT`: one past its range (the saturated "end of time")
-/// is stored as the largest, still in the far future.
-fn secs(time: UnixTime) -> i64 {
-    i64::try_from(time.as_secs()).unwrap_or(i64::MAX)
-}
-
-/// A version as a `BIGINT`: the same 64 bits, so that versions past
-/// `i64::MAX` still compare equal to themselves and to nothing else.
-fn version(version: u64) -> i64 {
-    version.cast_signed()
-}
-
-/// How many bytes of a row to read for a record of at most `max_len`
-/// bytes, as the `INTEGER` that `substring` takes.
-fn read_limit(max_len: usize) -> i32 {
-    i32::try_from(Record::read_limit(max_len)).unwrap_or(i32::MAX)
-}
-
-/// The columns of one row.
-struct Row {
-    id: String,
-    record: Vec<u8>,
-    expires: i64,
-    version: i64,
-    owner: Option<Vec<u8>>,
-}
-
-impl Row {
-    fn new(id: &SessionId, record: &Record) -> Self {
-        Self {
-            id: id.to_string(),
-            record: record.encode(id),
-            expires: secs(record.times.expires_at),
-            version: version(record.version),
-            owner: record.owner.map(|owner| owner.as_bytes().to_vec()),
-        }
-    }
-}
-
-impl Backend for PostgresBackend {
-    fn kind(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
-        let row = Row::new(id, record);
-        let now = secs(now);
-        let params: [&(dyn ToSql + Sync); 6] = [
-            &row.id,
-            &row.record,
-            &row.expires,
-            &row.version,
-            &row.owner,
-            &now,
-        ];
-        Ok(self.execute(&self.sql.create, &params).await? == 1)
-    }
-
-    async fn load(&self, id: &SessionId, now: UnixTime, max_len: usize) -> Result<Option<Record>> {
-        let (key, now, limit) = (id.to_string(), secs(now), read_limit(max_len));
-        let rows = self.query(&self.sql.load, &[&key, &now, &limit]).await?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let bytes: &[u8] = row.try_get(0).map_err(backend_error)?;
-        Record::decode(bytes, id, max_len).map(Some)
-    }
-
-    async fn update(
-        &self,
-        id: &SessionId,
-        expected: u64,
-        record: &Record,
-        now: UnixTime,
-    ) -> Result<Update> {
-        let row = Row::new(id, record);
-        let (now, expected) = (secs(now), version(expected));
-        let params: [&(dyn ToSql + Sync); 7] = [
-            &row.id,
-            &row.record,
-            &row.expires,
-            &row.version,
-            &row.owner,
-            &now,
-            &expected,
-        ];
-        let rows = self.query(&self.sql.update, &params).await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| Error::Backend("the update returned no row".into()))?;
-        let written: bool = row.try_get(0).map_err(backend_error)?;
-        let live: bool = row.try_get(1).map_err(backend_error)?;
-        Ok(match (written, live) {
-            (true, _) => Update::Written,
-            (false, true) => Update::Stale,
-            (false, false) => Update::Missing,
-        })
-    }
-
-    /// `true` when a row was there, expired or not (as `MemoryBackend`).
-    async fn delete(&self, id: &SessionId) -> Result<bool> {
-        let key = id.to_string();
-        Ok(self.execute(&self.sql.delete, &[&key]).await? == 1)
-    }
-
-    async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
-        let removed = self.execute(&self.sql.cleanup, &[&secs(now)]).await?;
-        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
-    }
-
-    /// One indexed query; like `load`, reads no more of each row than a
-    /// record of `max_len` needs.
-    async fn owned(
-        &self,
-        owner: &OwnerId,
-        now: UnixTime,
-        max_len: usize,
-    ) -> Result<Vec<(SessionId, Record)>> {
-        let (owner, now, limit) = (owner.as_bytes().as_slice(), secs(now), read_limit(max_len));
-        let rows = self.query(&self.sql.owned, &[&owner, &now, &limit]).await?;
-        rows.iter()
-            .map(|row| {
-                let id: &str = row.try_get(0).map_err(backend_error)?;
-                let id: SessionId = id
-                    .parse()
-                    .map_err(|_| Error::Backend("a row's id is not a session id".into()))?;
-                let bytes: &[u8] = row.try_get(1).map_err(backend_error)?;
-                let record = Record::decode(bytes, &id, max_len)?;
-                Ok((id, record))
-            })
-            .collect()
     }
 }
