@@ -1,7 +1,8 @@
 //! `PostgresStore` on a real PostgreSQL (a fresh cluster in a temporary
 //! directory, on a free loopback port): the whole conformance suite, the
-//! migration, the table option, and what the columns cannot hold as is
-//! (times and versions past `i64::MAX`).
+//! migration, the table option, what the columns cannot hold as is (times
+//! and versions past `i64::MAX`), malformed rows, and two app servers on
+//! one database.
 //!
 //! The cases share one server, each in a table of its own, so that one
 //! case's cleanup never counts another's rows.
@@ -14,9 +15,10 @@ use sessions::store::{
     Backend, PostgresBackend, PostgresOptions, Record, ServerStore, SessionId, Times, UnixTime,
     Update,
 };
-use sessions::{Error, Key, PostgresStore};
+use sessions::{Error, Key, PostgresStore, Sessions};
 use sessions_tests::postgres_server::PostgresServer;
 use sessions_tests::reaper::kill_and_remove_when_this_process_ends;
+use sessions_tests::workload::CounterSession;
 
 /// The server every test of this binary uses, started by the first one.
 fn server() -> &'static PostgresServer {
@@ -231,4 +233,128 @@ async fn errors_and_debug_show_no_sql_no_ids_no_password() {
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(!source.contains("SELECT"), "{source}");
     assert!(!source.contains(&id.to_string()), "{source}");
+}
+
+#[tokio::test]
+async fn a_malformed_row_is_a_decode_error() {
+    let backend = backend().await;
+    let (id, now) = (SessionId::generate(), UnixTime::now());
+    let owner = sessions::store::OwnerId::new("sessions", "alice");
+    let record = Record::new(vec![1], live()).with_owner(Some(owner));
+    assert!(backend.create(&id, &record, now).await.unwrap());
+
+    for garbage in [
+        "'\\x'",
+        "'\\x00'",
+        "'\\xdeadbeef'",
+        "decode(repeat('ff', 200), 'hex')",
+    ] {
+        let corrupt = format!("UPDATE {{t}} SET record = {garbage} WHERE id = $1");
+        assert_eq!(execute(&backend, &corrupt, &[&id]).await, 1);
+        let loaded = backend.load(&id, now, 1024).await;
+        assert!(
+            matches!(loaded, Err(Error::Decode(_))),
+            "{garbage}: {loaded:?}"
+        );
+        let listed = backend.owned(&owner, now, 1024).await;
+        assert!(
+            matches!(listed, Err(Error::Decode(_))),
+            "{garbage}: {listed:?}"
+        );
+    }
+    let renamed = "UPDATE {t} SET id = 'not-a-session-id' WHERE id = $1";
+    assert_eq!(execute(&backend, renamed, &[&id]).await, 1);
+    let listed = backend.owned(&owner, now, 1024).await;
+    assert!(matches!(listed, Err(Error::Decode(_))), "{listed:?}");
+}
+
+#[tokio::test]
+async fn two_app_servers_share_one_database() {
+    let key = Key::generate();
+    let table = fresh_table();
+    let mut servers = Vec::new();
+    for _ in 0..2 {
+        let options = PostgresOptions::new().table(table.clone());
+        let backend = PostgresBackend::connect(&server().url(), options)
+            .await
+            .unwrap();
+        backend.migrate().await.unwrap();
+        servers.push(Sessions::new(ServerStore::from_backend(
+            backend,
+            key.clone(),
+        )));
+    }
+    let (a, b) = (&servers[0], &servers[1]);
+
+    let mut cookies = Vec::new();
+    for i in 0..10 {
+        let req = request(a, None);
+        CounterSession::load(&req)
+            .await
+            .unwrap()
+            .set_user(Some(format!("user{i}")));
+        cookies.push(save(&req).await.expect("a login sets a cookie"));
+    }
+    // At once, A counts and B renames every user: both changes survive
+    // (each server's save merges the other's newer field).
+    let rounds = 5;
+    let mut changes = Vec::new();
+    for (i, cookie) in cookies.iter().enumerate() {
+        for (on_a, sessions) in [(true, a.clone()), (false, b.clone())] {
+            let cookie = cookie.clone();
+            changes.push(tokio::spawn(async move {
+                for round in 1..=rounds {
+                    let req = request(&sessions, Some(&cookie));
+                    let session = CounterSession::load(&req).await.unwrap();
+                    if on_a {
+                        session.set_n(round);
+                    } else {
+                        session.set_user(Some(format!("user{i}-{round}")));
+                    }
+                    save(&req).await;
+                }
+            }));
+        }
+    }
+    for change in changes {
+        change.await.unwrap();
+    }
+    for (i, cookie) in cookies.iter().enumerate() {
+        let req = request(b, Some(cookie));
+        let session = CounterSession::load(&req).await.unwrap();
+        assert_eq!(
+            session.user(),
+            Some(format!("user{i}-{rounds}")),
+            "B's last rename"
+        );
+        assert_eq!(session.n(), rounds, "A's last count");
+        session.destroy();
+        save(&req).await;
+    }
+    for cookie in &cookies {
+        let req = request(a, Some(cookie));
+        assert!(
+            CounterSession::load(&req).await.unwrap().is_new(),
+            "logged out on B, out on A"
+        );
+    }
+}
+
+fn request(sessions: &Sessions, cookie: Option<&str>) -> http::Request<()> {
+    let mut req = http::Request::new(());
+    if let Some(cookie) = cookie {
+        req.headers_mut()
+            .insert(http::header::COOKIE, cookie.parse().unwrap());
+    }
+    sessions.attach(&mut req);
+    req
+}
+
+/// Saves the session of `req`; the `name=value` of its `Set-Cookie`, if
+/// any.
+async fn save(req: &http::Request<()>) -> Option<String> {
+    let mut res = http::Response::new(());
+    sessions::save(req, &mut res).await.unwrap();
+    let line = res.headers().get(http::header::SET_COOKIE)?;
+    Some(line.to_str().unwrap().split(';').next().unwrap().to_owned())
 }
