@@ -50,6 +50,7 @@
 //! - `redis-cluster`: the same against a Redis Cluster.
 //! - `redis-sentinel`: the same through Redis Sentinel.
 //! - `redis-tls`: `rediss://` URLs, over rustls.
+//! - `postgres`: `store::PostgresStore`, sessions in PostgreSQL.
 
 /// The guide: the workspace README, whose examples run as tests here.
 #[doc = include_str!("../README.md")]
@@ -97,6 +98,8 @@ pub use options::{
 pub use owner::SessionOwner;
 pub use registry::{DEFAULT_MAP_CONFIG, Sessions, save};
 pub use sessions_derive::Session;
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
 pub use store::{CookieStore, FileStore, MemoryStore};

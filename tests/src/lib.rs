@@ -16,10 +16,12 @@
 //!   replicas) with failover faults, and [`cluster_nodes`] to read a node's
 //!   view of it;
 //! - [`redis_sentinel`]: a master, a replica and three sentinels;
+//! - [`postgres_server`]: a real PostgreSQL server in a temporary cluster
+//!   on a free loopback port;
 //! - [`tls_cert`]: a self-signed certificate for `127.0.0.1`;
 //! - [`resp`]: one raw command to a node by port, and its reply;
 //! - [`wait`]: bounded polling that panics with what it last saw;
-//! - [`redis_workload`]: session requests to run while Redis fails, and
+//! - [`workload`]: session requests to run while a store fails, and
 //!   what they saw;
 //! - [`reaper`]: servers shared by a test binary die with it;
 //! - [`temp_dir`]: a directory under the system temp dir, removed on drop.
@@ -47,18 +49,19 @@ pub mod client;
 pub mod cluster_nodes;
 pub mod files;
 pub mod jar;
+pub mod postgres_server;
 pub mod reaper;
 pub mod redis_builder;
 pub mod redis_cluster;
 pub mod redis_sentinel;
 pub mod redis_server;
-pub mod redis_workload;
 pub mod resp;
 pub mod server;
 pub mod temp_dir;
 pub mod tls_cert;
 pub mod wait;
 pub mod workers;
+pub mod workload;
 
 pub use client::{Client, Reply};
 pub use jar::{CookieJar, SetCookie};

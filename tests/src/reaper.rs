@@ -36,3 +36,42 @@ pub fn kill_when_this_process_ends(pids: impl IntoIterator<Item = u32>) {
         .spawn()
         .expect("sh starts");
 }
+
+/// As [`kill_when_this_process_ends`], then removes `dir` with everything
+/// in it: for a server whose data directory is large (a PostgreSQL
+/// cluster), which a `static` would otherwise leave behind on every run.
+///
+/// ```no_run
+/// let dir = sessions_tests::TempDir::new();
+/// let server = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+/// sessions_tests::reaper::kill_and_remove_when_this_process_ends([server.id()], dir.path());
+/// ```
+///
+/// # Panics
+///
+/// When `sh` cannot be started.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the shell outlives this process by design, so it is never waited for"
+)]
+pub fn kill_and_remove_when_this_process_ends(
+    pids: impl IntoIterator<Item = u32>,
+    dir: &std::path::Path,
+) {
+    let pids: Vec<String> = pids.into_iter().map(|pid| pid.to_string()).collect();
+    // `$0` is this process, `$1` the directory; the rest are the servers,
+    // whose children may still write for a moment after the kill.
+    let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.2; done; dir=$1; shift; \
+                  kill -9 \"$@\" 2>/dev/null; sleep 1; rm -rf \"$dir\"";
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(std::process::id().to_string())
+        .arg(dir)
+        .args(pids)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh starts");
+}

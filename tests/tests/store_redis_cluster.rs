@@ -16,7 +16,7 @@ use sessions::store::{
 use sessions::{Key, RedisStore, Sessions};
 use sessions_tests::reaper::kill_when_this_process_ends;
 use sessions_tests::redis_cluster::{NODES, RedisCluster};
-use sessions_tests::redis_workload::CounterSession;
+use sessions_tests::workload::CounterSession;
 
 /// The cluster every test of this binary uses, started by the first one.
 fn cluster() -> &'static RedisCluster {

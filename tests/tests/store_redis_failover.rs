@@ -18,7 +18,7 @@ use sessions::{Key, Sessions};
 use sessions_tests::redis_cluster::RedisCluster;
 use sessions_tests::redis_sentinel::RedisSentinelSet;
 use sessions_tests::redis_server::RedisServer;
-use sessions_tests::redis_workload::{Report, Workload};
+use sessions_tests::workload::{Report, Workload};
 
 /// How many browsers each loop drives.
 const BROWSERS: usize = 24;

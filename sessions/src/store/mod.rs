@@ -3,7 +3,8 @@
 //! An application picks a store and hands it to
 //! [`Sessions::new`](crate::Sessions::new) or
 //! [`with_store`](crate::Sessions::with_store): [`CookieStore`],
-//! [`FileStore`], [`MemoryStore`], `RedisStore` (feature `redis`), a
+//! [`FileStore`], [`MemoryStore`], `RedisStore` (feature `redis`),
+//! `PostgresStore` (feature `postgres`), a
 //! [`ServerStore`] over a [`Backend`] of its own, or an `Arc` of any of
 //! them. The registry talks to all of them through [`Store`], which is
 //! sealed: a custom store is a [`Backend`], whose contract is small and
@@ -47,6 +48,8 @@ mod epochs;
 mod file;
 mod memory;
 mod owner;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod protocol;
 mod record;
 #[cfg(feature = "redis")]
@@ -61,6 +64,10 @@ pub use epochs::Epochs;
 pub use file::{FileBackend, FileStore, UnsafeDir};
 pub use memory::{DEFAULT_MEMORY_CAPACITY, MemoryBackend, MemoryStore};
 pub use owner::OwnerId;
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    DEFAULT_POSTGRES_TABLE, MAX_POSTGRES_TABLE_LEN, PostgresBackend, PostgresOptions, PostgresStore,
+};
 pub(crate) use protocol::{OwnedRecord, Save, SaveOutcome, Saved};
 pub use record::Record;
 #[cfg(feature = "redis")]

@@ -1,11 +1,11 @@
-//! A loop of real session requests to run while Redis fails: logins,
+//! A loop of real session requests to run while a store fails: logins,
 //! changes, renews and logouts of many users, each request timed, and
 //! every acknowledged write remembered so that the end can check that none
 //! was lost and no ended session came back.
 //!
-//! The fault tests of the Cluster, Sentinel and a restarted server share
-//! it: each breaks Redis in its own way while [`Workload::run_until`]
-//! drives requests.
+//! The fault tests of Redis (Cluster, Sentinel, a restarted server) and of
+//! PostgreSQL (a stopped and restarted server) share it: each breaks its
+//! store in its own way while [`Workload::run_until`] drives requests.
 
 use std::time::{Duration, Instant};
 
@@ -98,7 +98,7 @@ impl Workload {
     ///
     /// # Panics
     ///
-    /// When a login fails: call it while Redis is healthy.
+    /// When a login fails: call it while the store is healthy.
     pub async fn log_in_all(&mut self) {
         for i in 0..self.browsers.len() {
             assert!(self.request(i, &Step::Change).await, "login {i} failed");
@@ -143,7 +143,7 @@ impl Workload {
         }
     }
 
-    /// Loads every session and every dead cookie once Redis is healthy:
+    /// Loads every session and every dead cookie once the store is healthy:
     /// counts lost saves and resurrections, and returns the report.
     ///
     /// # Panics
