@@ -75,7 +75,7 @@ async fn serve(name: &'static str, port: u16, url: &str, key: Key) -> Result<(),
     let store: PostgresStore = ServerStore::from_backend(backend, key.clone());
     if name == "A" {
         // One reaper is enough; a second would find nothing left to do.
-        store.spawn_reaper(Duration::from_secs(600));
+        store.spawn_reaper(Duration::from_mins(10));
     }
     let layer = SessionLayer::new(sessions::CookieStore::new(key)).with_store("postgres", store);
     let app = Router::new()

@@ -36,9 +36,9 @@ impl PostgresStore {
     ///
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// let store = PostgresStore::connect("postgres://app@127.0.0.1/app", Key::generate()).await?;
-    /// let reaper = store.spawn_reaper(Duration::from_secs(600));
+    /// let reaper = store.spawn_reaper(Duration::from_mins(10));
     /// drop(store);
-    /// tokio::time::timeout(Duration::from_secs(700), reaper).await.unwrap().unwrap();
+    /// tokio::time::timeout(Duration::from_mins(12), reaper).await.unwrap().unwrap();
     /// # Ok::<(), sessions::Error>(()) }).unwrap();
     /// ```
     pub fn spawn_reaper(&self, every: Duration) -> JoinHandle<()> {

@@ -63,12 +63,11 @@ async fn within<T>(
         work(&client, &statement).await
     })
     .await;
-    match answer {
-        Ok(answer) => answer.map_err(backend_error),
-        Err(_) => {
-            drop(Object::take(client));
-            Err(timed_out(bound))
-        }
+    if let Ok(answer) = answer {
+        answer.map_err(backend_error)
+    } else {
+        drop(Object::take(client));
+        Err(timed_out(bound))
     }
 }
 
