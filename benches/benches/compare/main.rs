@@ -6,6 +6,7 @@
 mod cookie;
 mod layer;
 mod owners;
+mod postgres;
 mod stores;
 
 use sessions_benches::run::{self, RunRecord};
@@ -20,6 +21,7 @@ fn main() {
     record.write(false);
     layer::bench(&mut c);
     stores::bench(&mut c);
+    postgres::bench(&mut c);
     owners::bench(&mut c);
     c.final_summary();
     record.write(true);
