@@ -26,6 +26,7 @@ PEER_TARGET = 1.7  # ... so about 1.7x faster than PrivateJar + JSON
 LAYER_TARGET = 1.15  # the layer adds under 15%
 FILES_TARGET = 2.0  # FileStore within 2x of raw file operations
 REDIS_TARGET = 1.2  # RedisStore within 1.2x of raw GET+SET
+POSTGRES_TARGET = 1.3  # PostgresStore within 1.3x of raw SELECT+UPDATE (issue 14)
 
 # Each sealer: (label, its floor, its peer). The store rows work on bytes
 # (no CBOR), so they are compared with nothing.
@@ -256,10 +257,19 @@ def main():
               ("redis/owned/list-100", "redis/load+save/ours"),
               ("redis/owned/revoke-100", "redis/load+save/ours"),
           ])
+    pairs("4c. PostgresStore, against raw statements on its own pool (ratios = this / raw)",
+          medians, [
+              ("postgres/load/ours", "postgres/load/raw"),
+              ("postgres/load/raw", None),
+              ("postgres/load+save/ours", "postgres/load+save/raw"),
+              ("postgres/load+save/raw", None),
+          ])
     ratio_check(checks, medians, "files/load+save/ours", "files/load+save/raw",
                 FILES_TARGET, f"FileStore load+save <= {FILES_TARGET}x raw")
     ratio_check(checks, medians, "redis/load+save/ours", "redis/load+save/raw",
                 REDIS_TARGET, f"RedisStore load+save <= {REDIS_TARGET}x raw")
+    ratio_check(checks, medians, "postgres/load+save/ours", "postgres/load+save/raw",
+                POSTGRES_TARGET, f"PostgresStore load+save <= {POSTGRES_TARGET}x raw")
     lengths(run, checks)
     print("Targets")
     table(["target", "measured", "met"],

@@ -7,6 +7,7 @@ mod actix;
 mod cookie;
 mod layer;
 mod owners;
+mod postgres;
 mod stores;
 
 use sessions_benches::run::{self, RunRecord};
@@ -21,6 +22,7 @@ fn main() {
     record.write(false);
     layer::bench(&mut c);
     stores::bench(&mut c);
+    postgres::bench(&mut c);
     owners::bench(&mut c);
     actix::bench(&mut c);
     c.final_summary();
