@@ -131,7 +131,7 @@ pub(crate) fn bench(c: &mut Criterion) {
     rt.block_on(async {
         let client = pool.get().await.expect("a pooled connection");
         let insert =
-            format!("INSERT INTO \"{table}\" (id, record, expires, version) VALUES ($1, $2, 0, 0)");
+            format!("INSERT INTO \"{table}\" (id, record, expires, version, reap_at) VALUES ($1, $2, 0, 0, 0)");
         let inserted = client
             .execute(&insert, &[&raw_id, &bytes])
             .await
