@@ -358,3 +358,50 @@ async fn save(req: &http::Request<()>) -> Option<String> {
     let line = res.headers().get(http::header::SET_COOKIE)?;
     Some(line.to_str().unwrap().split(';').next().unwrap().to_owned())
 }
+
+#[tokio::test]
+async fn the_reaper_removes_expired_rows_and_ends_with_the_store() {
+    let backend = backend().await;
+    let now = UnixTime::now();
+    let expired = Times::fresh(
+        UnixTime::from_secs(now.as_secs() - 120),
+        Duration::from_mins(1),
+    );
+    let (old, young) = (SessionId::generate(), SessionId::generate());
+    let past = UnixTime::from_secs(now.as_secs() - 120);
+    assert!(
+        backend
+            .create(&old, &Record::new(vec![1], expired), past)
+            .await
+            .unwrap()
+    );
+    assert!(
+        backend
+            .create(&young, &Record::new(vec![2], live()), now)
+            .await
+            .unwrap()
+    );
+
+    let count = "SELECT 1 FROM {t} WHERE id = $1";
+    let store = ServerStore::from_backend(backend.clone(), Key::generate());
+    let reaper = store.spawn_reaper(Duration::from_millis(10));
+    let started = std::time::Instant::now();
+    while execute(&backend, count, &[&old]).await == 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the reaper never ran"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        execute(&backend, count, &[&young]).await,
+        1,
+        "a live row stays"
+    );
+
+    drop((store, backend));
+    tokio::time::timeout(Duration::from_secs(10), reaper)
+        .await
+        .expect("the reaper ends once the pool is gone")
+        .unwrap();
+}
