@@ -280,14 +280,32 @@ impl Workload {
     }
 
     fn request_with(&self, cookie: Option<&str>) -> http::Request<()> {
-        let mut req = http::Request::new(());
-        if let Some(cookie) = cookie {
-            let header = http::HeaderValue::from_str(cookie).expect("a cookie is a header value");
-            req.headers_mut().insert(http::header::COOKIE, header);
-        }
-        self.sessions.attach(&mut req);
-        req
+        request(&self.sessions, cookie)
     }
+}
+
+/// A request to an app server whose sessions are `sessions`, carrying
+/// `cookie` (a `name=value` pair) if given.
+///
+/// # Panics
+///
+/// When `cookie` is not a header value.
+pub fn request(sessions: &Sessions, cookie: Option<&str>) -> http::Request<()> {
+    let mut req = http::Request::new(());
+    if let Some(cookie) = cookie {
+        let header = http::HeaderValue::from_str(cookie).expect("a cookie is a header value");
+        req.headers_mut().insert(http::header::COOKIE, header);
+    }
+    sessions.attach(&mut req);
+    req
+}
+
+/// Saves the sessions of `req`; the `name=value` of the cookie it set,
+/// `None` when it set none or removed one.
+pub async fn save(req: &http::Request<()>) -> Result<Option<String>, Error> {
+    let mut res = http::Response::new(());
+    sessions::save(req, &mut res).await?;
+    Ok(set_cookie(&res))
 }
 
 /// Failing closed: the store said it failed, and nothing else went wrong.

@@ -18,7 +18,7 @@ use sessions::store::{
 use sessions::{Error, Key, PostgresStore, Sessions};
 use sessions_tests::postgres_server::PostgresServer;
 use sessions_tests::reaper::kill_and_remove_when_this_process_ends;
-use sessions_tests::workload::CounterSession;
+use sessions_tests::workload::{CounterSession, request, save};
 
 /// The server every test of this binary uses, started by the first one.
 fn server() -> &'static PostgresServer {
@@ -293,7 +293,7 @@ async fn two_app_servers_share_one_database() {
             .await
             .unwrap()
             .set_user(Some(format!("user{i}")));
-        cookies.push(save(&req).await.expect("a login sets a cookie"));
+        cookies.push(save(&req).await.unwrap().expect("a login sets a cookie"));
     }
     // At once, A counts and B renames every user: both changes survive
     // (each server's save merges the other's newer field).
@@ -311,7 +311,7 @@ async fn two_app_servers_share_one_database() {
                     } else {
                         session.set_user(Some(format!("user{i}-{round}")));
                     }
-                    save(&req).await;
+                    save(&req).await.unwrap();
                 }
             }));
         }
@@ -329,7 +329,7 @@ async fn two_app_servers_share_one_database() {
         );
         assert_eq!(session.n(), rounds, "A's last count");
         session.destroy();
-        save(&req).await;
+        save(&req).await.unwrap();
     }
     for cookie in &cookies {
         let req = request(a, Some(cookie));
@@ -338,25 +338,6 @@ async fn two_app_servers_share_one_database() {
             "logged out on B, out on A"
         );
     }
-}
-
-fn request(sessions: &Sessions, cookie: Option<&str>) -> http::Request<()> {
-    let mut req = http::Request::new(());
-    if let Some(cookie) = cookie {
-        req.headers_mut()
-            .insert(http::header::COOKIE, cookie.parse().unwrap());
-    }
-    sessions.attach(&mut req);
-    req
-}
-
-/// Saves the session of `req`; the `name=value` of its `Set-Cookie`, if
-/// any.
-async fn save(req: &http::Request<()>) -> Option<String> {
-    let mut res = http::Response::new(());
-    sessions::save(req, &mut res).await.unwrap();
-    let line = res.headers().get(http::header::SET_COOKIE)?;
-    Some(line.to_str().unwrap().split(';').next().unwrap().to_owned())
 }
 
 #[tokio::test]

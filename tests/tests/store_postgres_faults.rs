@@ -17,7 +17,7 @@ use sessions::store::{PostgresBackend, PostgresOptions, ServerStore};
 use sessions::{Error, Key, Sessions};
 use sessions_tests::postgres_server::PostgresServer;
 use sessions_tests::wait::wait_until;
-use sessions_tests::workload::{CounterSession, SLACK, Workload};
+use sessions_tests::workload::{CounterSession, SLACK, Workload, request, save};
 
 /// How many browsers the loop drives.
 const BROWSERS: usize = 24;
@@ -38,27 +38,6 @@ async fn sessions_on(server: &PostgresServer) -> Sessions {
         .expect("connect to the test server");
     backend.migrate().await.expect("create the table");
     Sessions::new(ServerStore::from_backend(backend, Key::generate()))
-}
-
-fn request(sessions: &Sessions, cookie: Option<&str>) -> http::Request<()> {
-    let mut req = http::Request::new(());
-    if let Some(cookie) = cookie {
-        req.headers_mut()
-            .insert(http::header::COOKIE, cookie.parse().unwrap());
-    }
-    sessions.attach(&mut req);
-    req
-}
-
-/// Saves the sessions of `req`; the `name=value` of its `Set-Cookie`, if
-/// any.
-async fn save(req: &http::Request<()>) -> sessions::Result<Option<String>> {
-    let mut res = http::Response::new(());
-    sessions::save(req, &mut res).await?;
-    Ok(res.headers().get(http::header::SET_COOKIE).map(|line| {
-        let line = line.to_str().unwrap();
-        line.split(';').next().unwrap().to_owned()
-    }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

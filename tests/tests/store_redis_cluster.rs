@@ -16,7 +16,7 @@ use sessions::store::{
 use sessions::{Key, RedisStore, Sessions};
 use sessions_tests::reaper::kill_when_this_process_ends;
 use sessions_tests::redis_cluster::{NODES, RedisCluster};
-use sessions_tests::workload::CounterSession;
+use sessions_tests::workload::{CounterSession, request, save};
 
 /// The cluster every test of this binary uses, started by the first one.
 fn cluster() -> &'static RedisCluster {
@@ -50,24 +50,6 @@ async fn cluster_store(key: Key) -> ServerStore<RedisBackend> {
 
 sessions_conformance::store_tests!(redis_cluster, cluster_store);
 
-fn request_with(sessions: &Sessions, cookie: Option<&str>) -> http::Request<()> {
-    let mut req = http::Request::new(());
-    if let Some(cookie) = cookie {
-        req.headers_mut()
-            .insert(http::header::COOKIE, cookie.parse().unwrap());
-    }
-    sessions.attach(&mut req);
-    req
-}
-
-/// Saves the session of `req`; the `Set-Cookie` pair, if any.
-async fn save(req: &http::Request<()>) -> Option<String> {
-    let mut res = http::Response::new(());
-    sessions::save(req, &mut res).await.unwrap();
-    let line = res.headers().get(http::header::SET_COOKIE)?;
-    Some(line.to_str().unwrap().split(';').next().unwrap().to_owned())
-}
-
 #[tokio::test]
 async fn two_app_servers_share_sessions_through_the_cluster() {
     let key = Key::generate();
@@ -83,13 +65,18 @@ async fn two_app_servers_share_sessions_through_the_cluster() {
     // Many users, so that their sessions land on every primary.
     let mut cookies = Vec::new();
     for i in 0..30 {
-        let req = request_with(&a, None);
+        let req = request(&a, None);
         let session = CounterSession::load(&req).await.unwrap();
         session.set_user(Some(format!("user{i}")));
-        cookies.push(save(&req).await.expect("a new session sets its cookie"));
+        cookies.push(
+            save(&req)
+                .await
+                .unwrap()
+                .expect("a new session sets its cookie"),
+        );
     }
     for (i, cookie) in cookies.iter().enumerate() {
-        let req = request_with(&b, Some(cookie));
+        let req = request(&b, Some(cookie));
         let session = CounterSession::load(&req).await.unwrap();
         assert_eq!(
             session.user(),
@@ -97,10 +84,10 @@ async fn two_app_servers_share_sessions_through_the_cluster() {
             "server B sees A's login"
         );
         session.destroy();
-        save(&req).await;
+        save(&req).await.unwrap();
     }
     for cookie in &cookies {
-        let req = request_with(&a, Some(cookie));
+        let req = request(&a, Some(cookie));
         assert!(
             CounterSession::load(&req).await.unwrap().is_new(),
             "logged out on B, out on A"
