@@ -51,6 +51,7 @@ mod owner;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod protocol;
+mod reaper;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::codec::UnixTime;
 use crate::error::{Error, Result};
 use crate::id::SessionId;
 use crate::key::KeyRing;
+use crate::store::reaper::spawn_reaper;
 use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 
 #[cfg(target_os = "linux")]
@@ -25,9 +25,6 @@ mod temp;
 
 use dir::{Dir, WriteIf};
 pub use safe::UnsafeDir;
-
-/// The shortest period [`FileStore::spawn_reaper`] accepts.
-const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
 
 /// Sessions in files, one per session, in a directory that several
 /// processes may share.
@@ -161,19 +158,11 @@ impl FileStore {
     /// ```
     pub fn spawn_reaper(&self, every: Duration) -> JoinHandle<()> {
         let dir = Arc::downgrade(&self.backend().dir);
-        let every = every.max(MIN_REAP_PERIOD);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let Some(dir) = dir.upgrade() else { break };
-                match tokio::task::spawn_blocking(move || dir.cleanup(UnixTime::now())).await {
-                    Ok(Ok(removed)) => tracing::debug!(removed, "session reaper ran"),
-                    Ok(Err(error)) => tracing::warn!(%error, "session reaper failed"),
-                    Err(error) => tracing::warn!(%error, "session reaper task failed"),
-                }
-            }
+        spawn_reaper(every, move || {
+            let backend = FileBackend {
+                dir: dir.upgrade()?,
+            };
+            Some(async move { backend.cleanup_expired(UnixTime::now()).await })
         })
     }
 }

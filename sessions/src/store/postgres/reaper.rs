@@ -4,14 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
 
 use super::{PostgresBackend, PostgresStore};
 use crate::codec::UnixTime;
 use crate::store::Backend;
-
-/// The shortest period a reaper accepts: a zero period would spin.
-const MIN_REAP_PERIOD: Duration = Duration::from_millis(1);
+use crate::store::reaper::spawn_reaper;
 
 impl PostgresStore {
     /// Runs [`cleanup_expired`](Backend::cleanup_expired) every `every`
@@ -45,20 +42,13 @@ impl PostgresStore {
         let backend = self.backend();
         let pool = backend.pool.weak();
         let (options, sql) = (backend.options.clone(), Arc::clone(&backend.sql));
-        let every = every.max(MIN_REAP_PERIOD);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let Some(pool) = pool.upgrade() else { break };
-                let (options, sql) = (options.clone(), Arc::clone(&sql));
-                let backend = PostgresBackend { pool, options, sql };
-                match backend.cleanup_expired(UnixTime::now()).await {
-                    Ok(removed) => tracing::debug!(removed, "session reaper ran"),
-                    Err(error) => tracing::warn!(%error, "session reaper failed"),
-                }
-            }
+        spawn_reaper(every, move || {
+            let backend = PostgresBackend {
+                pool: pool.upgrade()?,
+                options: options.clone(),
+                sql: Arc::clone(&sql),
+            };
+            Some(async move { backend.cleanup_expired(UnixTime::now()).await })
         })
     }
 }
