@@ -3,32 +3,18 @@
 //! compare-and-set `UPDATE`), against a raw `SELECT` + `UPDATE` of bytes of
 //! the same length on the same pool; and `load` against the raw `SELECT`.
 
-use std::hint::black_box;
-
 use criterion::Criterion;
 use deadpool_postgres::Pool;
 use sessions::store::{DEFAULT_POSTGRES_TABLE, Record, SessionId, Store, Times, UnixTime};
 use sessions::{Key, PostgresStore, Sessions};
 use sessions_benches::fixture::{
-    COOKIE_NAME, Profile, ProfileSession, WEEK, cookie_value, request, stored_payload,
+    COOKIE_NAME, Profile, ProfileSession, WEEK, request, stored_payload,
 };
 use sessions_benches::run::slow_group_settings;
 use sessions_tests::postgres_server::PostgresServer;
 use tokio::runtime::Runtime;
 
-/// Loads the session behind `cookie`, changes a field and saves it (an
-/// update in place), as a request handler would.
-async fn load_and_save(sessions: &Sessions, cookie: &str) {
-    let req = request(sessions, Some(cookie));
-    let user = ProfileSession::load(&req).await.expect("the store answers");
-    assert!(!user.is_new(), "the session is live");
-    user.set_updated_at(user.updated_at() + 1);
-    let mut res = http::Response::new(());
-    sessions::save(&req, &mut res)
-        .await
-        .expect("the session saves");
-    black_box(res);
-}
+use crate::stores::{create, load_and_save};
 
 /// The `updated_at` of the session behind `cookie`.
 fn updated_at(rt: &Runtime, sessions: &Sessions, cookie: &str) -> i64 {
@@ -38,30 +24,6 @@ fn updated_at(rt: &Runtime, sessions: &Sessions, cookie: &str) -> i64 {
         assert!(!user.is_new(), "the session is live");
         user.updated_at()
     })
-}
-
-/// Saves a new representative session; returns its cookie value.
-fn create(rt: &Runtime, sessions: &Sessions, store: &PostgresStore) -> String {
-    let req = request(sessions, None);
-    let mut res = http::Response::new(());
-    rt.block_on(async {
-        let user = ProfileSession::load(&req).await.expect("the store answers");
-        user.replace(Profile::representative());
-        sessions::save(&req, &mut res)
-            .await
-            .expect("a new session is saved");
-    });
-    let value = cookie_value(&res);
-    let loaded = rt
-        .block_on(store.load(COOKIE_NAME, &value, UnixTime::now()))
-        .expect("the store answers")
-        .expect("the new session loads");
-    assert_eq!(
-        loaded.payload(),
-        stored_payload(&Profile::representative()),
-        "the store gives back the payload"
-    );
-    value
 }
 
 /// The raw statements, on a connection of `pool`: the row's bytes.

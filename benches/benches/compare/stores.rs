@@ -45,7 +45,7 @@ const CONCURRENT: usize = 32;
 
 /// Loads the session behind `cookie`, changes a field and saves it (an
 /// update in place), as a request handler would.
-async fn load_and_save(sessions: &Sessions, cookie: &str) {
+pub(crate) async fn load_and_save(sessions: &Sessions, cookie: &str) {
     let req = request(sessions, Some(cookie));
     let user = ProfileSession::load(&req).await.expect("the store answers");
     assert!(!user.is_new(), "the session is live");
@@ -103,7 +103,7 @@ fn create_owned(rt: &Runtime, sessions: &Sessions) -> String {
 }
 
 /// Saves a new representative session; returns its cookie value.
-fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> String {
+pub(crate) fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> String {
     let req = request(sessions, None);
     let mut res = http::Response::new(());
     rt.block_on(async {
