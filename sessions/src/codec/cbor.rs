@@ -6,6 +6,7 @@
 //! every length fits in the bytes that remain and nesting stays under the
 //! limit. After that, no allocation can be larger than the input.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::Serialize;
@@ -58,14 +59,36 @@ pub(crate) fn encode<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Resul
 /// Checks `bytes` against the limits, then decodes them with ciborium.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], max_len: usize) -> Result<T> {
     check(bytes, max_len).map_err(|refusal| Error::Decode(Box::new(refusal)))?;
-    ciborium::de::from_reader_with_recursion_limit(bytes, RECURSION_LIMIT)
+    with_scratch(|scratch| ciborium::de::from_reader_with_buffer(bytes, scratch))
         .map_err(|e| Error::Decode(Box::new(e)))
 }
 
-/// ciborium's recursion limit: one above the checked depth, so that the
-/// check is what refuses deep documents (and ciborium's own limit only
-/// backs it up).
-const RECURSION_LIMIT: usize = MAX_DEPTH + 1;
+/// Size of ciborium's scratch buffer, its own default: text and byte
+/// strings are read through it in chunks of this size.
+const SCRATCH_LEN: usize = 4096;
+
+thread_local! {
+    /// One scratch buffer per thread, reused by every decode. ciborium's
+    /// other entry points zero a fresh 4 KiB array on each call, which was
+    /// a tenth of the instructions of a whole request through the layer
+    /// (callgrind, `benches/src/bin/reqcost.rs`). Nothing is read from it
+    /// that the decode did not write first.
+    static SCRATCH: RefCell<[u8; SCRATCH_LEN]> = const { RefCell::new([0; SCRATCH_LEN]) };
+}
+
+/// Runs `decode` with this thread's scratch buffer, or with a fresh one if
+/// a decode on this thread is already using it (a `Deserialize` impl that
+/// decodes a session payload itself).
+///
+/// ciborium's buffered entry point keeps its default recursion limit (256
+/// levels); [`check`] has already refused anything nested deeper than
+/// [`MAX_DEPTH`], so that limit is never what stops a document.
+fn with_scratch<T>(decode: impl FnOnce(&mut [u8]) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => decode(&mut scratch[..]),
+        Err(_) => decode(&mut [0; SCRATCH_LEN]),
+    })
+}
 
 /// Walks one CBOR data item spanning all of `bytes`, enforcing the limits.
 pub(crate) fn check(bytes: &[u8], max_len: usize) -> Result<(), Refusal> {
