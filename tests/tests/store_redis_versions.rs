@@ -1,12 +1,14 @@
 //! `RedisBackend::update`'s script against a real `redis-server`: whole
 //! 64-bit versions (no rounding through Lua's doubles), an update sent
-//! twice, and values under a session key that are not records of its id.
+//! twice, values under a session key that are not records of its id, and
+//! the script sent by digest, by text only when Redis lost it.
 
 use std::time::Duration;
 
 use sessions::Error;
 use sessions::store::{
-    Backend, DEFAULT_REDIS_PREFIX, Record, RedisBackend, SessionId, Times, UnixTime, Update,
+    Backend, DEFAULT_REDIS_PREFIX, OwnerId, Record, RedisBackend, SessionId, Times, UnixTime,
+    Update,
 };
 use sessions_tests::redis_server::RedisServer;
 
@@ -105,4 +107,57 @@ async fn values_that_are_not_records_of_the_id_fail_the_update_untouched() {
     }
     let loaded = backend.load(&alice, now, MAX).await.unwrap();
     assert_eq!(loaded, Some(alices), "alice's record is untouched");
+}
+
+/// How many times Redis was sent `command` (`INFO commandstats`): `calls`
+/// counts those that ran, failed or not, `rejected_calls` those refused
+/// before running.
+fn calls(redis: &RedisServer, command: &str) -> u64 {
+    let info = redis.raw("INFO commandstats");
+    let line = format!("cmdstat_{command}:");
+    let Some(stats) = info.lines().find_map(|l| l.strip_prefix(line.as_str())) else {
+        return 0;
+    };
+    stats
+        .split(',')
+        .filter_map(|field| field.split_once('='))
+        .filter(|(name, _)| ["calls", "rejected_calls"].contains(name))
+        .map(|(_, count)| count.parse::<u64>().expect("a count"))
+        .sum()
+}
+
+#[tokio::test]
+async fn updates_name_the_script_by_digest_and_send_its_text_once_after_a_flush() {
+    let redis = RedisServer::start();
+    let backend = connect(&redis).await;
+    let now = UnixTime::now();
+    let owner = OwnerId::new("user", "ada");
+    let (plain, owned) = (SessionId::generate(), SessionId::generate());
+    assert!(backend.create(&plain, &record(b"a", 1), now).await.unwrap());
+    let owned_record = |version| record(b"o", version).with_owner(Some(owner));
+    assert!(backend.create(&owned, &owned_record(1), now).await.unwrap());
+    for round in 0..2_u64 {
+        // As after a restart or a failover: Redis has no script at all.
+        assert_eq!(redis.raw("SCRIPT FLUSH"), "+OK\r\n");
+        redis.raw("CONFIG RESETSTAT");
+        for step in 1..=3 {
+            let version = round * 3 + step;
+            let next = record(b"b", version + 1);
+            let outcome = backend.update(&plain, version, &next, now).await.unwrap();
+            assert_eq!(outcome, Update::Written, "round {round}, step {step}");
+            // With an owner, the update is a transaction with its index.
+            let next = owned_record(version + 1);
+            let outcome = backend.update(&owned, version, &next, now).await.unwrap();
+            assert_eq!(outcome, Update::Written, "round {round}, step {step}");
+        }
+        assert_eq!(calls(&redis, "evalsha"), 6, "every update tries the digest");
+        // The text once, for the first NOSCRIPT; the index's own script
+        // (always by text) once per owned update.
+        assert_eq!(calls(&redis, "eval"), 1 + 3, "round {round}");
+    }
+    let found = backend.load(&plain, now, MAX).await.unwrap();
+    assert_eq!(found.map(|r| r.version), Some(7));
+    let listed = backend.owned(&owner, now, MAX).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].1.version, 7);
 }

@@ -14,19 +14,21 @@ use crate::store::{Backend, OwnerId, Record, ServerStore, Update};
 mod connection;
 mod options;
 mod owners;
+mod script;
 #[cfg(feature = "redis-sentinel")]
 mod sentinel;
 
-use connection::{Connection, NotReplicated, Request, backend};
+use connection::{Connection, NotReplicated, Request, backend, bounded};
 pub use options::{DEFAULT_REDIS_PREFIX, MAX_REDIS_PREFIX_LEN, RedisOptions};
 use owners::millis;
+use script::{Invoke, UPDATE, is_unknown_script};
 
 /// Sessions in Redis: many app servers, one session state (feature `redis`).
 ///
 /// One round trip per load (`GETRANGE`, bounded by the record size limit)
 /// and per save (`SET ... NX PXAT` to create; to update, a Lua script
 /// that compares the stored record's version and sets the new one in one
-/// atomic step, [`EVAL`](#updates-compare-and-set)); Redis expires each
+/// atomic step, [`EVALSHA`](#updates-compare-and-set)); Redis expires each
 /// key with its session, so no cleanup is needed. Values are records in
 /// the one byte format of every store
 /// ([`Record::encode`]), bound to their id: a value copied or renamed to
@@ -42,9 +44,13 @@ use owners::millis;
 ///
 /// # Updates: compare-and-set
 ///
-/// An update runs this script with `EVAL` (one key, so a Cluster routes it
-/// to the key's node like any other command), in the round trip of every
-/// write, `WAIT` included when saves are durable:
+/// An update runs this script by its SHA-1 with `EVALSHA` (one key, so a
+/// Cluster routes it to the key's node like any other command), in the
+/// round trip of every write, `WAIT` included when saves are durable. When
+/// the server does not have the script (after a restart, a failover or
+/// `SCRIPT FLUSH`) it answers `NOSCRIPT` without running it, and the
+/// update is sent again once with the script's text (`EVAL`), within the
+/// same [`RedisOptions::bound`]:
 ///
 /// ```lua
 #[doc = include_str!("update.lua")]
@@ -185,10 +191,6 @@ impl RedisStore {
     }
 }
 
-/// The update script: `KEYS[1]` the session's key; `ARGV[1]` the new
-/// record, `ARGV[2]` its expiry (ms since the epoch), `ARGV[3]` the
-/// expected version (8 bytes, big endian).
-const UPDATE_SCRIPT: &str = include_str!("update.lua");
 /// The script's replies.
 const WRITTEN: i64 = 1;
 const STALE: i64 = 2;
@@ -462,8 +464,10 @@ impl RedisBackend {
         Ok(Some(record).filter(|r| !r.is_expired(now)))
     }
 
-    /// Runs [`UPDATE_SCRIPT`]: compare-and-set on the version, with the
-    /// owner's index in the same round trip.
+    /// Runs the update script (`update.lua`): compare-and-set on the
+    /// version, with the owner's index in the same round trip. By digest
+    /// first; by text, within what is left of the bound, when Redis does
+    /// not have the script.
     async fn compare_and_set(
         &self,
         id: &SessionId,
@@ -471,21 +475,46 @@ impl RedisBackend {
         record: &Record,
         now: UnixTime,
     ) -> Result<Update> {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(UPDATE_SCRIPT)
-            .arg(1)
-            .arg(self.key(id))
-            .arg(record.encode(id))
-            .arg(millis(record.times.expires_at))
-            .arg(&expected.to_be_bytes()[..]);
-        let index = self.index_cmd(id, record, now);
-        match self.write_indexed::<i64>(cmd, index).await? {
+        let started = tokio::time::Instant::now();
+        let encoded = record.encode(id);
+        let update = |how| self.run_update(how, id, expected, record, &encoded, now);
+        let reply = match update(Invoke::Digest).await {
+            Err(error) if is_unknown_script(&error) => {
+                let left = self.options.bound().saturating_sub(started.elapsed());
+                bounded(left, update(Invoke::Text)).await?
+            }
+            reply => reply?,
+        };
+        match reply {
             WRITTEN => Ok(Update::Written),
             STALE => Ok(Update::Stale),
             MISSING => Ok(Update::Missing),
             NOT_A_RECORD => Err(corrupt("not a record of this id and format")),
             _ => Err(Error::Backend("unknown reply of the update script".into())),
         }
+    }
+
+    /// One attempt of the update script, named as `how` says: `KEYS[1]`
+    /// the session's key; `ARGV[1]` the new record, `ARGV[2]` its expiry
+    /// (ms since the epoch), `ARGV[3]` the expected version (8 bytes, big
+    /// endian).
+    async fn run_update(
+        &self,
+        how: Invoke,
+        id: &SessionId,
+        expected: u64,
+        record: &Record,
+        encoded: &[u8],
+        now: UnixTime,
+    ) -> Result<i64> {
+        let mut cmd = UPDATE.cmd(how);
+        cmd.arg(1)
+            .arg(self.key(id))
+            .arg(encoded)
+            .arg(millis(record.times.expires_at))
+            .arg(&expected.to_be_bytes()[..]);
+        let index = self.index_cmd(id, record, now);
+        self.write_indexed(cmd, index).await
     }
 }
 
