@@ -270,10 +270,14 @@ impl Registry {
         Ok(session)
     }
 
-    /// Saves every changed session in load order, appends one `Set-Cookie`
-    /// line per saved cookie and `Vary: Cookie` when any session was
-    /// loaded. Every failure is reported, not only the first; cookies of the
-    /// sessions that did save are still appended.
+    /// Saves every changed session at once, appends one `Set-Cookie` line
+    /// per saved cookie in load order and `Vary: Cookie` when any session
+    /// was loaded. Every failure is reported, not only the first; cookies
+    /// of the sessions that did save are still appended.
+    ///
+    /// The saves run concurrently, so those of one store share its round
+    /// trip: the commands of every session saved to one Redis leave on its
+    /// connection together, as one pipeline.
     pub(crate) async fn save<B>(&self, res: &mut Response<B>) -> Result<()> {
         let sessions: Vec<_> = self
             .entries()
@@ -283,16 +287,16 @@ impl Registry {
         if sessions.is_empty() {
             return Ok(());
         }
+        let saves = sessions.iter().map(|(_, session)| session.save());
+        let outcomes = futures_util::future::join_all(saves).await;
         let mut lines = Vec::new();
         let mut failures = Vec::new();
-        for (name, session) in sessions {
-            match session
-                .save()
-                .await
+        for ((name, _), outcome) in sessions.iter().zip(outcomes) {
+            match outcome
                 .and_then(|cookie| cookie.as_ref().map(crate::http::set_cookie).transpose())
             {
                 Ok(line) => lines.extend(line),
-                Err(error) => failures.push((name, error)),
+                Err(error) => failures.push((*name, error)),
             }
         }
         crate::http::append_cookies(res.headers_mut(), lines);
@@ -324,9 +328,9 @@ impl fmt::Debug for Registry {
 /// Saves every changed session of `req` into `res`: the batch save of
 /// gorilla's `sessions.Save`, for plain hyper services.
 ///
-/// Sessions are saved in the order they were loaded, each cookie on its own
-/// `Set-Cookie` line, and `Vary: Cookie` is added when any session was
-/// loaded. Every failure is reported, not only the first; the cookies of
+/// Sessions are saved at once (those of one Redis in one round trip), each
+/// cookie on its own `Set-Cookie` line in the order the sessions were
+/// loaded, and `Vary: Cookie` is added when any session was loaded. Every failure is reported, not only the first; the cookies of
 /// the sessions that did save are still appended.
 ///
 /// ```

@@ -19,8 +19,8 @@ use crate::registry::{Registry, Sessions};
 /// actix-web 4.
 ///
 /// Every request gets a fresh, empty set of sessions; after the handler
-/// answers, every session it changed is saved in load order, one
-/// `Set-Cookie` line each, with `Vary: Cookie`. When saving fails (a store
+/// answers, every session it changed is saved (all at once, as the layer
+/// does), one `Set-Cookie` line each in load order, with `Vary: Cookie`. When saving fails (a store
 /// is down, a cookie is too large) the error is logged and the response is
 /// replaced by an empty `500 Internal Server Error` that still carries the
 /// `Set-Cookie` lines of the sessions that did save, so a completed renew or
