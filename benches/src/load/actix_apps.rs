@@ -1,6 +1,6 @@
-//! The actix-web apps: the baseline without sessions and actix-session on
-//! its cookie and Redis stores, with the routes and bodies of the axum
-//! apps.
+//! The actix-web apps: the baseline without sessions, actix-session on
+//! its cookie and Redis stores, and ours under actix, with the routes and
+//! bodies of the axum apps.
 
 use actix_session::storage::SessionStore;
 use actix_session::{Session, SessionMiddleware};
@@ -10,24 +10,38 @@ use actix_web::http::header::{COOKIE, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::account::{
-    COOKIE as COOKIE_NAME, Login, PROFILE_KEY, bare_set_cookie, parse_bare, profile_of,
+    COOKIE as COOKIE_NAME, Login, PROFILE_KEY, bare_set_cookie, parse_bare, profile_of, render,
     render_profile,
 };
-use crate::fixture::Profile;
+use crate::fixture::{Profile, ProfileSession};
+
+/// Which handlers an app runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handlers {
+    /// No sessions: the clear cookie of the baselines.
+    Bare,
+    /// actix-session's `Session`, the profile under [`PROFILE_KEY`].
+    ActixSession,
+    /// Our derived `ProfileSession` as an extractor, as in the axum apps.
+    Ours,
+}
 
 /// The routes of every app.
-pub fn routes(config: &mut web::ServiceConfig, sessions: bool) {
-    if sessions {
-        config
+pub fn routes(config: &mut web::ServiceConfig, handlers: Handlers) {
+    match handlers {
+        Handlers::ActixSession => config
             .route("/login", web::post().to(session_login))
             .route("/me", web::get().to(session_show))
-            .route("/me", web::post().to(session_bump));
-    } else {
-        config
+            .route("/me", web::post().to(session_bump)),
+        Handlers::Bare => config
             .route("/login", web::post().to(bare_login))
             .route("/me", web::get().to(bare_show))
-            .route("/me", web::post().to(bare_bump));
-    }
+            .route("/me", web::post().to(bare_bump)),
+        Handlers::Ours => config
+            .route("/login", web::post().to(ours_login))
+            .route("/me", web::get().to(ours_show))
+            .route("/me", web::post().to(ours_bump)),
+    };
 }
 
 /// actix-session's middleware on `store`, its cookie named like ours.
@@ -79,6 +93,36 @@ async fn session_bump(session: Session) -> HttpResponse {
         Ok(()) => ok(render_profile(&profile)),
         Err(_) => HttpResponse::InternalServerError().finish(),
     }
+}
+
+async fn ours_login(login: web::Query<Login>, user: ProfileSession) -> HttpResponse {
+    if login.user == 0 {
+        return HttpResponse::BadRequest().finish();
+    }
+    let profile = profile_of(login.user);
+    let body = render_profile(&profile);
+    user.replace(profile);
+    ok(body)
+}
+
+/// Reads the fields it shows, one accessor each, as the axum handler does.
+async fn ours_show(user: ProfileSession) -> HttpResponse {
+    if user.is_new() {
+        return HttpResponse::Unauthorized().finish();
+    }
+    ok(render(user.user_id(), &user.username(), user.updated_at()))
+}
+
+/// Increments the counter; the middleware saves the session.
+async fn ours_bump(user: ProfileSession) -> HttpResponse {
+    if user.is_new() {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let counter = user.update(|profile| {
+        profile.updated_at += 1;
+        profile.updated_at
+    });
+    ok(render(user.user_id(), &user.username(), counter))
 }
 
 async fn bare_login(login: web::Query<Login>) -> HttpResponse {

@@ -26,24 +26,28 @@ pub const WORKERS: usize = 2;
 pub const READY: &str = "ready";
 
 /// Where a server keeps sessions: a Redis URL, a directory.
-struct Resources {
+pub struct Resources {
     redis: Option<RedisServer>,
     dir: Option<TempDir>,
 }
 
 impl Resources {
-    fn for_system(system: System) -> Self {
+    /// Starts what `system` keeps sessions in: a `redis-server`, a
+    /// directory, or nothing.
+    pub fn for_system(system: System) -> Self {
         Self {
             redis: system.needs_redis().then(RedisServer::start),
             dir: system.needs_dir().then(TempDir::new),
         }
     }
 
-    fn url(&self) -> Option<String> {
+    /// The URL of its `redis-server`, if it has one.
+    pub fn url(&self) -> Option<String> {
         self.redis.as_ref().map(RedisServer::url)
     }
 
-    fn store_dir(&self) -> Option<PathBuf> {
+    /// The store's directory, if it has one.
+    pub fn store_dir(&self) -> Option<PathBuf> {
         self.dir.as_ref().map(|dir| dir.path().join("sessions"))
     }
 }
@@ -110,7 +114,12 @@ fn run_axum(
         .expect("the server runs");
 }
 
-async fn axum_app(system: System, url: Option<String>, dir: Option<PathBuf>) -> Router {
+/// The axum app of `system`, on the store at `url` or in `dir`.
+///
+/// # Panics
+///
+/// For an actix system, or when its store cannot be reached.
+pub async fn axum_app(system: System, url: Option<String>, dir: Option<PathBuf>) -> Router {
     let url = || url.clone().expect("a Redis system has a redis-server");
     match system {
         System::BaselineAxum => axum_ours::baseline(),
@@ -132,9 +141,11 @@ async fn axum_app(system: System, url: Option<String>, dir: Option<PathBuf>) -> 
         }
         System::TowerSessionsRedis => axum_peers::tower_sessions(fred_store(&url()).await),
         System::AxumExtraPrivate => axum_peers::private_jar(),
-        System::BaselineActix | System::ActixSessionCookie | System::ActixSessionRedis => {
-            unreachable!("{system} runs on actix")
-        }
+        System::BaselineActix
+        | System::ActixSessionCookie
+        | System::ActixSessionRedis
+        | System::OursActixCookie
+        | System::OursActixRedis => unreachable!("{system} runs on actix"),
     }
 }
 
@@ -169,6 +180,9 @@ fn run_actix(system: System, listener: TcpListener, url: Option<String>, ready: 
     use actix_session::storage::{CookieSessionStore, RedisSessionStore};
     use actix_web::App;
     use actix_web::cookie::Key;
+    use sessions::actix::SessionMiddleware as OursMiddleware;
+
+    use super::actix_apps::Handlers;
 
     listener
         .set_nonblocking(false)
@@ -177,7 +191,7 @@ fn run_actix(system: System, listener: TcpListener, url: Option<String>, ready: 
     actix_web::rt::System::new().block_on(async move {
         match system {
             System::BaselineActix => serve_actix!(listener, ready, || {
-                App::new().configure(|config| actix_apps::routes(config, false))
+                App::new().configure(|config| actix_apps::routes(config, Handlers::Bare))
             }),
             System::ActixSessionCookie => serve_actix!(listener, ready, move || {
                 App::new()
@@ -185,7 +199,7 @@ fn run_actix(system: System, listener: TcpListener, url: Option<String>, ready: 
                         CookieSessionStore::default(),
                         key.clone(),
                     ))
-                    .configure(|config| actix_apps::routes(config, true))
+                    .configure(|config| actix_apps::routes(config, Handlers::ActixSession))
             }),
             System::ActixSessionRedis => {
                 let url = url.expect("a Redis system has a redis-server");
@@ -193,7 +207,27 @@ fn run_actix(system: System, listener: TcpListener, url: Option<String>, ready: 
                 serve_actix!(listener, ready, move || {
                     App::new()
                         .wrap(actix_apps::middleware(store.clone(), key.clone()))
-                        .configure(|config| actix_apps::routes(config, true))
+                        .configure(|config| actix_apps::routes(config, Handlers::ActixSession))
+                });
+            }
+            System::OursActixCookie => {
+                let layer = SessionLayer::new(CookieStore::new(sessions::Key::generate()));
+                serve_actix!(listener, ready, move || {
+                    App::new()
+                        .wrap(OursMiddleware::from(layer.clone()))
+                        .configure(|config| actix_apps::routes(config, Handlers::Ours))
+                });
+            }
+            System::OursActixRedis => {
+                let url = url.expect("a Redis system has a redis-server");
+                let store = RedisStore::connect(&url, sessions::Key::generate())
+                    .await
+                    .expect("Redis answers");
+                let layer = SessionLayer::new(store);
+                serve_actix!(listener, ready, move || {
+                    App::new()
+                        .wrap(OursMiddleware::from(layer.clone()))
+                        .configure(|config| actix_apps::routes(config, Handlers::Ours))
                 });
             }
             _ => unreachable!("{system} runs on axum"),

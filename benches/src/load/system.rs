@@ -36,11 +36,15 @@ pub enum System {
     ActixSessionCookie,
     /// actix-session's `RedisSessionStore`.
     ActixSessionRedis,
+    /// `sessions::actix::SessionMiddleware` on a `CookieStore`.
+    OursActixCookie,
+    /// `sessions::actix::SessionMiddleware` on a `RedisStore`.
+    OursActixRedis,
 }
 
 impl System {
     /// Every system, in the order of the report.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 13] = [
         Self::BaselineAxum,
         Self::OursCookie,
         Self::OursMemory,
@@ -52,6 +56,8 @@ impl System {
         Self::BaselineActix,
         Self::ActixSessionCookie,
         Self::ActixSessionRedis,
+        Self::OursActixCookie,
+        Self::OursActixRedis,
     ];
 
     /// The name on the command line and in the report.
@@ -68,6 +74,8 @@ impl System {
             Self::BaselineActix => "baseline-actix",
             Self::ActixSessionCookie => "actix-session-cookie",
             Self::ActixSessionRedis => "actix-session-redis",
+            Self::OursActixCookie => "ours-actix-cookie",
+            Self::OursActixRedis => "ours-actix-redis",
         }
     }
 
@@ -79,9 +87,11 @@ impl System {
     /// The framework it runs on.
     pub fn framework(self) -> Framework {
         match self {
-            Self::BaselineActix | Self::ActixSessionCookie | Self::ActixSessionRedis => {
-                Framework::Actix
-            }
+            Self::BaselineActix
+            | Self::ActixSessionCookie
+            | Self::ActixSessionRedis
+            | Self::OursActixCookie
+            | Self::OursActixRedis => Framework::Actix,
             _ => Framework::Axum,
         }
     }
@@ -99,7 +109,10 @@ impl System {
     pub fn needs_redis(self) -> bool {
         matches!(
             self,
-            Self::OursRedis | Self::TowerSessionsRedis | Self::ActixSessionRedis
+            Self::OursRedis
+                | Self::TowerSessionsRedis
+                | Self::ActixSessionRedis
+                | Self::OursActixRedis
         )
     }
 
