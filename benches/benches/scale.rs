@@ -6,7 +6,12 @@
 //!
 //! ```sh
 //! cargo bench --manifest-path benches/Cargo.toml --bench scale
+//! SCALE_STORES=memory cargo bench --manifest-path benches/Cargo.toml --bench scale
 //! ```
+//!
+//! Beside the memory backend, `raw` is a bare `HashMap<SessionId, Record>`
+//! of the same records, read and written at the same sampled ids: the
+//! floor any in-memory map pays as it outgrows the CPU caches.
 //!
 //! The file store grows in one directory, filled through
 //! [`Backend::create`] with many creates in flight, and each fill's time
@@ -15,6 +20,7 @@
 //! cleanups are printed: one over a million live records (what a reaper
 //! pass costs when nothing expired) and one that removes them all.
 
+use std::collections::HashMap;
 use std::fs;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -152,16 +158,64 @@ fn bench_ops<B: Backend>(
     });
 }
 
+/// Times a bare map's read (a clone of the record, as a load returns)
+/// and write (the record replaced) at the sampled ids of `live`.
+fn bench_raw(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    map: &mut HashMap<SessionId, Record>,
+    live: &mut Live,
+    n: usize,
+) {
+    group.bench_function(BenchmarkId::new("raw/load", n), |b| {
+        b.iter(|| {
+            let (id, _) = live.pick();
+            black_box(map.get(id).cloned().expect("the record is there"));
+        });
+    });
+    group.bench_function(BenchmarkId::new("raw/save", n), |b| {
+        b.iter(|| {
+            // The versions in `live` are the backend's: left as they are.
+            let (id, version) = live.pick();
+            let slot = map.get_mut(id).expect("the record is there");
+            *slot = record(*version + 1);
+        });
+    });
+}
+
 fn memory(c: &mut Criterion, rt: &Runtime) {
     let backend = MemoryBackend::new(usize::MAX);
+    let mut raw = HashMap::new();
     let mut live = Live::new();
     let mut group = c.benchmark_group("scale");
     settings(&mut group);
     for n in SIZES {
+        let from = live.ids.len();
         fill_memory(&backend, &mut live, n);
+        raw.extend(live.ids[from..].iter().map(|id| (id.clone(), record(1))));
         bench_ops(&mut group, rt, "memory", &backend, &mut live, n);
+        bench_raw(&mut group, &mut raw, &mut live, n);
     }
     group.finish();
+    memory_cleanups(rt, &backend, live.ids.len());
+}
+
+/// Times the memory backend's `cleanup_expired` over all `n` records:
+/// none expired, then all.
+fn memory_cleanups(rt: &Runtime, backend: &MemoryBackend, n: usize) {
+    for (what, now) in [
+        ("none expired", UnixTime::now()),
+        ("all expired", UnixTime::from_secs(u64::MAX / 2)),
+    ] {
+        let start = Instant::now();
+        let removed = rt
+            .block_on(backend.cleanup_expired(now))
+            .expect("memory never fails");
+        let took = start.elapsed();
+        let rate = per_second(n, took);
+        println!(
+            "scale: cleanup_expired over {n} memory records, {what}: removed {removed} in {took:.1?} ({rate:.0} records/s)"
+        );
+    }
 }
 
 fn files(c: &mut Criterion, rt: &Runtime) {
@@ -226,7 +280,13 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let mut c = Criterion::default().configure_from_args();
-    memory(&mut c, &rt);
-    files(&mut c, &rt);
+    // `SCALE_STORES=memory` or `files` runs one; both run by default.
+    let stores = std::env::var("SCALE_STORES").unwrap_or_default();
+    if stores.is_empty() || stores.contains("memory") {
+        memory(&mut c, &rt);
+    }
+    if stores.is_empty() || stores.contains("files") {
+        files(&mut c, &rt);
+    }
     c.final_summary();
 }
