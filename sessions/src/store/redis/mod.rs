@@ -50,7 +50,8 @@ use script::{Invoke, UPDATE, is_unknown_script};
 /// the server does not have the script (after a restart, a failover or
 /// `SCRIPT FLUSH`) it answers `NOSCRIPT` without running it, and the
 /// update is sent again once with the script's text (`EVAL`), within the
-/// same [`RedisOptions::bound`]:
+/// same [`RedisOptions::bound`]. The update of a session with an owner
+/// goes by text (see [owners](#owners-one-sorted-set-per-owner)):
 ///
 /// ```lua
 #[doc = include_str!("update.lua")]
@@ -89,6 +90,8 @@ use script::{Invoke, UPDATE, is_unknown_script};
 /// one round trip. On a Cluster the two keys are in different slots:
 /// they are two requests sent at once (each with its `WAIT`), so a save
 /// still takes one round trip's time, within [`RedisOptions::bound`].
+/// Both scripts go by text here: the index raises its entry on every run,
+/// and a transaction sent again after a `NOSCRIPT` would run it twice.
 /// A delete takes the id out of its owner's set: a second round trip, for
 /// a session with an owner only. [`Backend::owned`] reads the set
 /// (dropping the expired members) and then every member's record, in one
@@ -507,13 +510,17 @@ impl RedisBackend {
         encoded: &[u8],
         now: UnixTime,
     ) -> Result<i64> {
+        let index = self.index_cmd(id, record, now);
+        // With an owner's index in the same transaction, by text: a
+        // `NOSCRIPT` there would come after the index ran, and sending the
+        // transaction again would raise the entry twice.
+        let how = if index.is_some() { Invoke::Text } else { how };
         let mut cmd = UPDATE.cmd(how);
         cmd.arg(1)
             .arg(self.key(id))
             .arg(encoded)
             .arg(millis(record.times.expires_at))
             .arg(&expected.to_be_bytes()[..]);
-        let index = self.index_cmd(id, record, now);
         self.write_indexed(cmd, index).await
     }
 }
