@@ -25,8 +25,9 @@
 
 use std::fs::File;
 use std::io::IoSliceMut;
+use std::time::SystemTime;
 
-use rustix::fs::{FileType, Mode, OFlags, ResolveFlags};
+use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::{Errno, ReadWriteFlags};
 
 use crate::codec::UnixTime;
@@ -35,16 +36,24 @@ use crate::id::SessionId;
 use crate::store::Record;
 use crate::store::record::{HEADER_LEN, Header, corrupt};
 
+use super::recent::{Recent, Stamp};
+
 /// The live record named `name` (the checked name of `id`) in the
 /// directory `dir`, if the kernel can tell without waiting for the disk;
-/// `None` when it cannot, and the blocking path must ask.
+/// `None` when it cannot, and the blocking path must ask. A record that
+/// `recent` keeps for the file there now is served without reading it,
+/// and a record read from a settled file is kept there.
 pub(super) fn load(
     dir: &File,
     name: &str,
     id: &SessionId,
     now: UnixTime,
     max: usize,
+    recent: &Recent,
 ) -> Option<Result<Option<Record>>> {
+    if let Some(kept) = recent.get(dir, name, id, now, max) {
+        return Some(Ok(kept));
+    }
     // `O_NOATIME`: a read that updates the access time dirties the inode,
     // which may wait for the file system's journal. Only the file's owner
     // may ask for it; anyone else's file fails with `EPERM`, below.
@@ -63,9 +72,9 @@ pub(super) fn load(
         Err(_) => return None,
     };
     let stat = rustix::fs::fstat(&file).ok()?;
-    if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+    let Some(stamp) = Stamp::of(stat) else {
         return Some(Err(corrupt("not a regular file")));
-    }
+    };
     let len = usize::try_from(stat.st_size).ok()?;
     let file_len = u64::try_from(stat.st_size).ok()?;
     // Never more than the largest valid record and one byte: enough for
@@ -81,7 +90,11 @@ pub(super) fn load(
         // Short: some pages are not cached, or the file changed size.
         _ => return None,
     }
-    Some(parse(&bytes, file_len, id, now, max))
+    let parsed = parse(&bytes, file_len, id, now, max);
+    if let Ok(Some(record)) = &parsed {
+        recent.remember(id, stamp, record, SystemTime::now());
+    }
+    Some(parsed)
 }
 
 /// The live record in `bytes`, read from a file of `file_len` bytes,
@@ -135,15 +148,23 @@ mod tests {
         let handle = File::open(&dir).unwrap();
         let (id, now) = (SessionId::generate(), UnixTime::now());
         let name = id.to_string();
-        let answer = || load(&handle, &name, &id, now, 1024).map(Result::unwrap);
+        let recent = Recent::default();
+        let answer = || load(&handle, &name, &id, now, 1024, &recent).map(Result::unwrap);
 
         assert!(matches!(answer(), None | Some(None)), "nothing there");
         std::fs::write(dir.join(&name), record(now).encode(&id)).unwrap();
         let found = answer();
         assert!(found.is_none_or(|found| found == Some(record(now))));
-        let expired = load(&handle, &name, &id, record(now).times.expires_at, 1024);
+        let expired = load(
+            &handle,
+            &name,
+            &id,
+            record(now).times.expires_at,
+            1024,
+            &recent,
+        );
         assert!(matches!(expired, None | Some(Ok(None))));
-        let small = load(&handle, &name, &id, now, 8);
+        let small = load(&handle, &name, &id, now, 8, &recent);
         assert!(matches!(
             small,
             None | Some(Err(crate::Error::RecordTooLarge { .. }))
@@ -151,7 +172,7 @@ mod tests {
 
         std::fs::remove_file(dir.join(&name)).unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.join(&name)).unwrap();
-        let link = load(&handle, &name, &id, now, 1024);
+        let link = load(&handle, &name, &id, now, 1024, &recent);
         assert!(
             matches!(link, None | Some(Err(crate::Error::Decode(_)))),
             "never followed"

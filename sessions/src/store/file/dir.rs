@@ -59,6 +59,9 @@ pub(super) struct Dir {
     commits: Commits,
     stripes: Stripes,
     owners: Index,
+    /// Records of settled files, served again while their file is unchanged.
+    #[cfg(target_os = "linux")]
+    recent: super::recent::Recent,
 }
 
 impl Dir {
@@ -77,6 +80,8 @@ impl Dir {
             commits: Commits::new(),
             stripes,
             owners,
+            #[cfg(target_os = "linux")]
+            recent: super::recent::Recent::default(),
         })
     }
 
@@ -105,7 +110,7 @@ impl Dir {
         max: usize,
     ) -> Option<Result<Option<Record>>> {
         match checked_name(id) {
-            Ok(name) => super::cached::load(&self.handle, &name, id, now, max),
+            Ok(name) => super::cached::load(&self.handle, &name, id, now, max, &self.recent),
             Err(error) => Some(Err(error)),
         }
     }

@@ -20,6 +20,8 @@ mod commit;
 mod dir;
 mod locks;
 mod owners;
+#[cfg(target_os = "linux")]
+mod recent;
 mod safe;
 mod temp;
 
