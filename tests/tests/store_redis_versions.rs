@@ -132,14 +132,19 @@ async fn updates_name_the_script_by_digest_and_send_its_text_once_after_a_flush(
     let backend = connect(&redis).await;
     let now = UnixTime::now();
     let owner = OwnerId::new("user", "ada");
-    let (plain, owned) = (SessionId::generate(), SessionId::generate());
+    let (plain, with_owner) = (SessionId::generate(), SessionId::generate());
     assert!(backend.create(&plain, &record(b"a", 1), now).await.unwrap());
     let owned_record = |version| record(b"o", version).with_owner(Some(owner));
-    assert!(backend.create(&owned, &owned_record(1), now).await.unwrap());
+    assert!(
+        backend
+            .create(&with_owner, &owned_record(1), now)
+            .await
+            .unwrap()
+    );
     for round in 0..2_u64 {
         // As after a restart or a failover: Redis has no script at all.
         assert_eq!(redis.raw("SCRIPT FLUSH"), "+OK\r\n");
-        redis.raw("CONFIG RESETSTAT");
+        assert_eq!(redis.raw("CONFIG RESETSTAT"), "+OK\r\n");
         for step in 1..=3 {
             let version = round * 3 + step;
             let next = record(b"b", version + 1);
@@ -147,7 +152,10 @@ async fn updates_name_the_script_by_digest_and_send_its_text_once_after_a_flush(
             assert_eq!(outcome, Update::Written, "round {round}, step {step}");
             // With an owner, the update is a transaction with its index.
             let next = owned_record(version + 1);
-            let outcome = backend.update(&owned, version, &next, now).await.unwrap();
+            let outcome = backend
+                .update(&with_owner, version, &next, now)
+                .await
+                .unwrap();
             assert_eq!(outcome, Update::Written, "round {round}, step {step}");
         }
         assert_eq!(

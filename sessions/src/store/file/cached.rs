@@ -52,7 +52,7 @@ pub(super) fn load(
     recent: &Recent,
 ) -> Option<Result<Option<Record>>> {
     if let Some(kept) = recent.get(dir, name, id, now, max) {
-        return Some(Ok(kept));
+        return Some(Ok(kept.into()));
     }
     // `O_NOATIME`: a read that updates the access time dirties the inode,
     // which may wait for the file system's journal. Only the file's owner

@@ -81,6 +81,24 @@ struct Entry {
     record: Record,
 }
 
+/// What a kept record answers for a load.
+#[derive(Debug, PartialEq)]
+pub(super) enum Kept {
+    /// The record, live.
+    Live(Record),
+    /// Expired: no session, as the file would say.
+    Expired,
+}
+
+impl From<Kept> for Option<Record> {
+    fn from(kept: Kept) -> Self {
+        match kept {
+            Kept::Live(record) => Some(record),
+            Kept::Expired => None,
+        }
+    }
+}
+
 /// The records of settled files, by id.
 #[derive(Default)]
 pub(super) struct Recent {
@@ -95,9 +113,9 @@ struct Entries {
 
 impl Recent {
     /// The record under `name` (the checked name of `id`) in `dir`, if
-    /// one is kept for the file that is there now: `Some(None)` once it
-    /// has expired at `now`. `None` when the file must be read: nothing
-    /// kept, another file, no file, a payload over `max`.
+    /// one is kept for the file that is there now. `None` when the file
+    /// must be read: nothing kept, another file, no file, a payload over
+    /// `max`.
     pub(super) fn get(
         &self,
         dir: &std::fs::File,
@@ -105,7 +123,7 @@ impl Recent {
         id: &SessionId,
         now: UnixTime,
         max: usize,
-    ) -> Option<Option<Record>> {
+    ) -> Option<Kept> {
         let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW);
         let stamp = stat.ok().and_then(Stamp::of);
         let mut entries = self.entries();
@@ -119,9 +137,9 @@ impl Recent {
             return None;
         }
         if now >= entry.record.times.expires_at {
-            return Some(None);
+            return Some(Kept::Expired);
         }
-        Some(Some(entry.record.clone()))
+        Some(Kept::Live(entry.record.clone()))
     }
 
     /// Keeps `record`, read under `id` from a file of `stamp`, if that

@@ -43,7 +43,7 @@ fn record(payload: &[u8]) -> Record {
 
 /// Long after any file of the test was written: every file is settled.
 fn later() -> SystemTime {
-    SystemTime::now() + Duration::from_secs(60)
+    SystemTime::now() + Duration::from_mins(1)
 }
 
 fn kept(recent: &Recent) -> (usize, usize) {
@@ -62,10 +62,13 @@ fn a_kept_record_is_served_while_its_file_is_unchanged() {
     recent.remember(&id, dir.stamp(&name), &kept_record, later());
     let now = UnixTime::now();
     let served = recent.get(&dir.handle(), &name, &id, now, 1024);
-    assert_eq!(served, Some(Some(kept_record.clone())));
+    assert_eq!(served, Some(Kept::Live(kept_record.clone())));
     // Expired at `now`: no session, as a load of the file says.
     let end = kept_record.times.expires_at;
-    assert_eq!(recent.get(&dir.handle(), &name, &id, end, 1024), Some(None));
+    assert_eq!(
+        recent.get(&dir.handle(), &name, &id, end, 1024),
+        Some(Kept::Expired)
+    );
     // Over the caller's limit: the file is read, which gives the error.
     assert_eq!(recent.get(&dir.handle(), &name, &id, now, 3), None);
 }
