@@ -196,26 +196,7 @@ fn memory(c: &mut Criterion, rt: &Runtime) {
         bench_raw(&mut group, &mut raw, &mut live, n);
     }
     group.finish();
-    memory_cleanups(rt, &backend, live.ids.len());
-}
-
-/// Times the memory backend's `cleanup_expired` over all `n` records:
-/// none expired, then all.
-fn memory_cleanups(rt: &Runtime, backend: &MemoryBackend, n: usize) {
-    for (what, now) in [
-        ("none expired", UnixTime::now()),
-        ("all expired", UnixTime::from_secs(u64::MAX / 2)),
-    ] {
-        let start = Instant::now();
-        let removed = rt
-            .block_on(backend.cleanup_expired(now))
-            .expect("memory never fails");
-        let took = start.elapsed();
-        let rate = per_second(n, took);
-        println!(
-            "scale: cleanup_expired over {n} memory records, {what}: removed {removed} in {took:.1?} ({rate:.0} records/s)"
-        );
-    }
+    cleanups(rt, &backend, live.ids.len(), "memory records");
 }
 
 fn files(c: &mut Criterion, rt: &Runtime) {
@@ -237,14 +218,15 @@ fn files(c: &mut Criterion, rt: &Runtime) {
         bench_ops(&mut group, rt, "files", &backend, &mut live, n);
     }
     group.finish();
-    cleanups(rt, &backend, live.ids.len());
+    cleanups(rt, &backend, live.ids.len(), "files");
 }
 
-/// Times `cleanup_expired` over all `n` records twice: when none has
-/// expired (a reaper's pass that finds nothing) and when all have (it
-/// removes them all, and empties the directory for the drop).
-fn cleanups(rt: &Runtime, backend: &FileBackend, n: usize) {
-    for (what, now) in [
+/// Times `cleanup_expired` over all `n` records (`what` names them)
+/// twice: when none has expired (a reaper's pass that finds nothing) and
+/// when all have (it removes them all; a file store's directory is then
+/// empty for the drop).
+fn cleanups<B: Backend>(rt: &Runtime, backend: &B, n: usize, what: &str) {
+    for (expired, now) in [
         ("none expired", UnixTime::now()),
         ("all expired", UnixTime::from_secs(u64::MAX / 2)),
     ] {
@@ -255,7 +237,7 @@ fn cleanups(rt: &Runtime, backend: &FileBackend, n: usize) {
         let took = start.elapsed();
         let rate = per_second(n, took);
         println!(
-            "scale: cleanup_expired over {n} files, {what}: removed {removed} in {took:.1?} ({rate:.0} records/s)"
+            "scale: cleanup_expired over {n} {what}, {expired}: removed {removed} in {took:.1?} ({rate:.0} records/s)"
         );
     }
 }
