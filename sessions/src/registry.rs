@@ -330,8 +330,9 @@ impl fmt::Debug for Registry {
 ///
 /// Sessions are saved at once (those of one Redis in one round trip), each
 /// cookie on its own `Set-Cookie` line in the order the sessions were
-/// loaded, and `Vary: Cookie` is added when any session was loaded. Every failure is reported, not only the first; the cookies of
-/// the sessions that did save are still appended.
+/// loaded, and `Vary: Cookie` is added when any session was loaded. Every
+/// failure is reported, not only the first; the cookies of the sessions
+/// that did save are still appended.
 ///
 /// ```
 /// use sessions::{CookieStore, Key, MapSession, SessionConfig, Sessions};

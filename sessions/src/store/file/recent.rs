@@ -124,6 +124,11 @@ impl Recent {
         now: UnixTime,
         max: usize,
     ) -> Option<Kept> {
+        // Nothing kept, nothing to ask the kernel: a session saved within
+        // the last second costs no more than before.
+        if !self.entries().by_id.contains_key(id) {
+            return None;
+        }
         let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW);
         let stamp = stat.ok().and_then(Stamp::of);
         let mut entries = self.entries();
