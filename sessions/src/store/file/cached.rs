@@ -34,8 +34,9 @@ use crate::codec::UnixTime;
 use crate::error::Result;
 use crate::id::SessionId;
 use crate::store::Record;
-use crate::store::record::{HEADER_LEN, Header, corrupt};
+use crate::store::record::{HEADER_LEN, corrupt};
 
+use super::dir::{file_header, live_payload_len};
 use super::recent::{Recent, Stamp};
 
 /// The live record named `name` (the checked name of `id`) in the
@@ -98,8 +99,8 @@ pub(super) fn load(
 }
 
 /// The live record in `bytes`, read from a file of `file_len` bytes,
-/// checked in the blocking path's order (`Dir::load`), so that both give
-/// the same error for the same file.
+/// checked by the blocking path's own checks (`Dir::load`), so that both
+/// give the same error for the same file.
 fn parse(
     bytes: &[u8],
     file_len: u64,
@@ -110,23 +111,16 @@ fn parse(
     let Some((head, payload)) = bytes.split_first_chunk::<HEADER_LEN>() else {
         return Err(corrupt("shorter than the header"));
     };
-    let header = Header::decode(head, id)?;
-    if header.encoded_len() != file_len {
-        return Err(corrupt("length does not match the header"));
-    }
-    let len = header.payload_len(max)?;
-    if now >= header.times.expires_at {
+    let header = file_header(head, id, file_len)?;
+    let Some(len) = live_payload_len(&header, now, max)? else {
         return Ok(None);
-    }
+    };
     // The file's length matches the header and is within the limit, so
     // the whole file was read.
     let payload = payload
         .get(..len)
         .ok_or_else(|| corrupt("file ended early"))?;
-    let record = Record::new(payload.to_vec(), header.times)
-        .with_version(header.version)
-        .with_owner(header.owner);
-    Ok(Some(record))
+    Ok(Some(header.record(payload.to_vec())))
 }
 
 #[cfg(test)]

@@ -467,16 +467,12 @@ fn read_live(
     now: UnixTime,
     max: usize,
 ) -> Result<Option<Record>> {
-    let len = header.payload_len(max)?;
-    if now >= header.times.expires_at {
+    let Some(len) = live_payload_len(header, now, max)? else {
         return Ok(None);
-    }
+    };
     let mut payload = vec![0; len];
     read_exact(file, &mut payload)?;
-    let record = Record::new(payload, header.times)
-        .with_version(header.version)
-        .with_owner(header.owner);
-    Ok(Some(record))
+    Ok(Some(header.record(payload)))
 }
 
 /// Reads and checks the header of an open record file of `id`, and that
@@ -489,11 +485,34 @@ fn read_header(file: &mut File, id: &SessionId) -> Result<Header> {
     }
     let mut bytes = [0; HEADER_LEN];
     read_exact(file, &mut bytes)?;
-    let header = Header::decode(&bytes, id)?;
+    file_header(&bytes, id, file_len)
+}
+
+/// The header `head` of a record file of `file_len` bytes, checked against
+/// `id` and against that length: every read of a record file, from the
+/// blocking path or the cached one, checks it so.
+pub(super) fn file_header(
+    head: &[u8; HEADER_LEN],
+    id: &SessionId,
+    file_len: u64,
+) -> Result<Header> {
+    let header = Header::decode(head, id)?;
     if header.encoded_len() != file_len {
         return Err(corrupt("length does not match the header"));
     }
     Ok(header)
+}
+
+/// How many payload bytes to read for a checked `header`, or `None` when
+/// the record has expired at `now`. The limit comes first: a record over
+/// `max` is refused even when it has expired.
+pub(super) fn live_payload_len(
+    header: &Header,
+    now: UnixTime,
+    max: usize,
+) -> Result<Option<usize>> {
+    let len = header.payload_len(max)?;
+    Ok((now < header.times.expires_at).then_some(len))
 }
 
 fn read_exact(file: &mut File, buf: &mut [u8]) -> Result<()> {

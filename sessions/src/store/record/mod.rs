@@ -276,9 +276,7 @@ impl Record {
         if payload.len() != len {
             return Err(corrupt("length does not match the header"));
         }
-        Ok(Self::new(payload.to_vec(), header.times)
-            .with_version(header.version)
-            .with_owner(header.owner))
+        Ok(header.record(payload.to_vec()))
     }
 
     /// The most bytes of a stored value that [`decode`](Self::decode)
@@ -364,6 +362,14 @@ impl Header {
     /// The length of the whole encoded record.
     pub(super) fn encoded_len(&self) -> u64 {
         self.payload_len.saturating_add(HEADER_LEN as u64)
+    }
+
+    /// The record of this header and its `payload`, already checked
+    /// against [`payload_len`](Self::payload_len).
+    pub(super) fn record(&self, payload: Vec<u8>) -> Record {
+        Record::new(payload, self.times)
+            .with_version(self.version)
+            .with_owner(self.owner)
     }
 }
 
