@@ -148,7 +148,11 @@ impl Recent {
     }
 
     /// Keeps `record`, read under `id` from a file of `stamp`, if that
-    /// file is settled at `wall_now`; forgets what was kept otherwise.
+    /// file is settled at `wall_now`.
+    ///
+    /// A record that is not kept takes no lock: whatever is kept for `id`
+    /// is checked against the file by [`get`](Self::get) anyway, which
+    /// already dropped an entry of another file before this read.
     pub(super) fn remember(
         &self,
         id: &SessionId,
@@ -156,12 +160,12 @@ impl Recent {
         record: &Record,
         wall_now: SystemTime,
     ) {
-        let mut entries = self.entries();
-        entries.remove(id);
         let len = record.payload.len();
         if !stamp.is_settled(wall_now) || len > MAX_BYTES {
             return;
         }
+        let mut entries = self.entries();
+        entries.remove(id);
         while entries.by_id.len() >= MAX_ENTRIES || entries.bytes + len > MAX_BYTES {
             let Some(any) = entries.by_id.keys().next().cloned() else {
                 break;
