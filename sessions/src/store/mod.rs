@@ -56,6 +56,8 @@ mod record;
 #[cfg(feature = "redis")]
 mod redis;
 mod server;
+#[cfg(any(feature = "redis", feature = "postgres"))]
+mod timed_out;
 
 pub use crate::codec::{Mode, Times, UnixTime};
 pub use crate::id::{ID_LEN, ID_TEXT_LEN, SessionId};

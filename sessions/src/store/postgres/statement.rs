@@ -6,7 +6,6 @@
 //! is closed instead of going back to the pool: its answer may still be on
 //! the way, and the next request on it would wait behind it.
 
-use std::fmt;
 use std::time::Duration;
 
 use deadpool_postgres::{Client, Object, Pool};
@@ -15,6 +14,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Statement};
 
 use crate::error::{Error, Result};
+use crate::store::timed_out::TimedOut;
 
 /// The parameters of one statement, in order.
 pub(super) type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
@@ -77,19 +77,5 @@ pub(super) fn backend_error(error: impl std::error::Error + Send + Sync + 'stati
 }
 
 fn timed_out(bound: Duration) -> Error {
-    Error::Backend(Box::new(TimedOut { bound }))
+    TimedOut::error("PostgreSQL", bound)
 }
-
-/// PostgreSQL did not answer within the bound: the request fails closed.
-#[derive(Debug)]
-struct TimedOut {
-    bound: Duration,
-}
-
-impl fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PostgreSQL did not answer within {:?}", self.bound)
-    }
-}
-
-impl std::error::Error for TimedOut {}

@@ -10,6 +10,7 @@ use redis::{Cmd, FromRedisValue, Pipeline, RedisResult};
 use super::options::RedisOptions;
 use crate::error::{Error, Result};
 use crate::store::BoxFuture;
+use crate::store::timed_out::TimedOut;
 
 /// What the store sends: one command, or a write and its `WAIT`.
 pub(super) enum Request<'a> {
@@ -198,45 +199,34 @@ pub(super) fn install_crypto_provider() {
     }
 }
 
-/// Runs `work`, failing with [`TimedOut`] once `bound` has passed.
+/// Runs `work`, failing with a [`TimedOut`] error once `bound` has passed.
 pub(super) async fn within<T>(
     bound: Duration,
     work: impl Future<Output = RedisResult<T>>,
 ) -> Result<T> {
     match tokio::time::timeout(bound, work).await {
         Ok(result) => result.map_err(backend),
-        Err(_) => Err(Error::Backend(Box::new(TimedOut { bound }))),
+        Err(_) => Err(TimedOut::error(SERVER, bound)),
     }
 }
 
-/// Runs `work`, several requests, failing with [`TimedOut`] once `bound`
-/// has passed, however many requests it made.
+/// Runs `work`, several requests, failing with a [`TimedOut`] error once
+/// `bound` has passed, however many requests it made.
 pub(super) async fn bounded<T>(
     bound: Duration,
     work: impl Future<Output = Result<T>>,
 ) -> Result<T> {
     tokio::time::timeout(bound, work)
         .await
-        .unwrap_or_else(|_| Err(Error::Backend(Box::new(TimedOut { bound }))))
+        .unwrap_or_else(|_| Err(TimedOut::error(SERVER, bound)))
 }
 
 pub(super) fn backend(error: redis::RedisError) -> Error {
     Error::Backend(Box::new(error))
 }
 
-/// Redis did not answer within the bound: the request fails closed.
-#[derive(Debug)]
-pub(super) struct TimedOut {
-    bound: Duration,
-}
-
-impl fmt::Display for TimedOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Redis did not answer within {:?}", self.bound)
-    }
-}
-
-impl std::error::Error for TimedOut {}
+/// The server's name in a [`TimedOut`] error.
+const SERVER: &str = "Redis";
 
 /// Fewer replicas than asked confirmed a durable write in time.
 #[derive(Debug)]
