@@ -17,24 +17,10 @@ use std::process::{Command, Stdio};
 /// # Panics
 ///
 /// When `sh` cannot be started.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the shell outlives this process by design, so it is never waited for"
-)]
 pub fn kill_when_this_process_ends(pids: impl IntoIterator<Item = u32>) {
-    let pids: Vec<String> = pids.into_iter().map(|pid| pid.to_string()).collect();
     // `$0` is this process; the rest are the servers.
     let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.2; done; kill -9 \"$@\" 2>/dev/null";
-    Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(std::process::id().to_string())
-        .args(pids)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sh starts");
+    watch(script, None, pids);
 }
 
 /// As [`kill_when_this_process_ends`], then removes `dir` with everything
@@ -50,24 +36,30 @@ pub fn kill_when_this_process_ends(pids: impl IntoIterator<Item = u32>) {
 /// # Panics
 ///
 /// When `sh` cannot be started.
-#[expect(
-    clippy::zombie_processes,
-    reason = "the shell outlives this process by design, so it is never waited for"
-)]
 pub fn kill_and_remove_when_this_process_ends(
     pids: impl IntoIterator<Item = u32>,
     dir: &std::path::Path,
 ) {
-    let pids: Vec<String> = pids.into_iter().map(|pid| pid.to_string()).collect();
     // `$0` is this process, `$1` the directory; the rest are the servers,
     // whose children may still write for a moment after the kill.
     let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.2; done; dir=$1; shift; \
                   kill -9 \"$@\" 2>/dev/null; sleep 1; rm -rf \"$dir\"";
+    watch(script, Some(dir), pids);
+}
+
+/// Starts `sh -c script` in the background with this process's id as
+/// `$0`, then `dir` if any, then `pids`; its output goes nowhere.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the shell outlives this process by design, so it is never waited for"
+)]
+fn watch(script: &str, dir: Option<&std::path::Path>, pids: impl IntoIterator<Item = u32>) {
+    let pids: Vec<String> = pids.into_iter().map(|pid| pid.to_string()).collect();
     Command::new("sh")
         .arg("-c")
         .arg(script)
         .arg(std::process::id().to_string())
-        .arg(dir)
+        .args(dir)
         .args(pids)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
