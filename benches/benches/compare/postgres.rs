@@ -5,16 +5,14 @@
 
 use criterion::Criterion;
 use deadpool_postgres::Pool;
-use sessions::store::{DEFAULT_POSTGRES_TABLE, Record, SessionId, Store, Times, UnixTime};
+use sessions::store::{DEFAULT_POSTGRES_TABLE, Record, SessionId, Times, UnixTime};
 use sessions::{Key, PostgresStore, Sessions};
-use sessions_benches::fixture::{
-    COOKIE_NAME, Profile, ProfileSession, WEEK, request, stored_payload,
-};
+use sessions_benches::fixture::{Profile, ProfileSession, WEEK, request, stored_payload};
 use sessions_benches::run::slow_group_settings;
 use sessions_tests::postgres_server::PostgresServer;
 use tokio::runtime::Runtime;
 
-use crate::stores::{create, load_and_save};
+use crate::stores::{create, load, load_and_save};
 
 /// The `updated_at` of the session behind `cookie`.
 fn updated_at(rt: &Runtime, sessions: &Sessions, cookie: &str) -> i64 {
@@ -123,13 +121,7 @@ pub(crate) fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("postgres");
     slow_group_settings(&mut group);
-    group.bench_function("load/ours", |b| {
-        b.iter(|| {
-            rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
-                .expect("the store answers")
-                .expect("the session is live")
-        });
-    });
+    group.bench_function("load/ours", |b| b.iter(|| load(&rt, &*store, &cookie)));
     group.bench_function("load/raw", |b| {
         b.iter(|| {
             let read = rt.block_on(raw_select(pool, &select, &raw_id));

@@ -23,8 +23,8 @@ use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use sessions::store::{
-    Backend, DEFAULT_MAX_RECORD_LEN, OwnerId, Record, RedisBackend, RedisOptions, ServerStore,
-    SessionId, Store, Times, UnixTime,
+    Backend, DEFAULT_MAX_RECORD_LEN, Loaded, OwnerId, Record, RedisBackend, RedisOptions,
+    ServerStore, SessionId, Store, Times, UnixTime,
 };
 use sessions::{
     FileStore, Handle, Key, MemoryStore, RedisStore, SessionConfig, SessionData, Sessions,
@@ -102,6 +102,14 @@ fn create_owned(rt: &Runtime, sessions: &Sessions) -> String {
     cookie_value(&res)
 }
 
+/// The live session under `cookie` in `store`: what each group's
+/// `load/ours` measures.
+pub(crate) fn load(rt: &Runtime, store: &dyn Store, cookie: &str) -> Loaded {
+    rt.block_on(store.load(COOKIE_NAME, cookie, UnixTime::now()))
+        .expect("the store answers")
+        .expect("the session is live")
+}
+
 /// Saves a new representative session; returns its cookie value.
 pub(crate) fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> String {
     let req = request(sessions, None);
@@ -114,10 +122,7 @@ pub(crate) fn create(rt: &Runtime, sessions: &Sessions, store: &dyn Store) -> St
             .expect("a new session is saved");
     });
     let value = cookie_value(&res);
-    let loaded = rt
-        .block_on(store.load(COOKIE_NAME, &value, UnixTime::now()))
-        .expect("the store answers")
-        .expect("the new session loads");
+    let loaded = load(rt, store, &value);
     assert_eq!(
         loaded.payload(),
         stored_payload(&Profile::representative()),
@@ -176,13 +181,7 @@ fn files(c: &mut Criterion, rt: &Runtime, payload: &[u8]) {
     let memory_cookie = create(rt, &Sessions::new(std::sync::Arc::clone(&memory)), &memory);
 
     let mut group = c.benchmark_group("files");
-    group.bench_function("load/ours", |b| {
-        b.iter(|| {
-            rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
-                .expect("the store answers")
-                .expect("the session is live")
-        });
-    });
+    group.bench_function("load/ours", |b| b.iter(|| load(rt, &*store, &cookie)));
     // The yardstick of issue 16: a file load at most twice this.
     group.bench_function("load/memory", |b| {
         b.iter(|| {
@@ -322,13 +321,7 @@ fn redis(c: &mut Criterion, rt: &Runtime, payload: &[u8], times: Times) {
 
     let mut group = c.benchmark_group("redis");
     slow_group_settings(&mut group);
-    group.bench_function("load/ours", |b| {
-        b.iter(|| {
-            rt.block_on(store.load(COOKIE_NAME, &cookie, UnixTime::now()))
-                .expect("the store answers")
-                .expect("the session is live")
-        });
-    });
+    group.bench_function("load/ours", |b| b.iter(|| load(rt, &*store, &cookie)));
     group.bench_function("load/raw-get", |b| {
         b.iter(|| get(rt, &mut raw, &key));
     });
