@@ -21,6 +21,7 @@ use http::header::{COOKIE, SET_COOKIE};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
 use sessions_benches::load::account::username_of;
+use sessions_benches::load::drive::Phase;
 use sessions_benches::load::serve::{Resources, axum_app};
 use sessions_benches::load::system::{Framework, System};
 use tower::ServiceExt as _;
@@ -30,11 +31,11 @@ fn main() -> ExitCode {
     let parsed = match args.as_slice() {
         [system, phase, count] => System::from_name(system)
             .filter(|s| s.framework() == Framework::Axum)
-            .zip(phase_method(phase))
+            .zip(Phase::BOTH.into_iter().find(|p| p.name() == phase))
             .zip(count.parse::<u64>().ok()),
         _ => None,
     };
-    let Some(((system, method), count)) = parsed else {
+    let Some(((system, phase), count)) = parsed else {
         eprintln!("usage: reqcost AXUM-SYSTEM GET|POST COUNT");
         return ExitCode::FAILURE;
     };
@@ -48,23 +49,15 @@ fn main() -> ExitCode {
         let cookie = send(&app, Method::POST, "/login?user=7", None, 0).await;
         let mut cookie = cookie.expect("a login sets a cookie");
         for n in 1..=count {
-            let counter = if method == Method::POST { n } else { 0 };
+            let counter = if phase == Phase::Post { n } else { 0 };
             // The baseline keeps its counter in the cookie it sets.
-            if let Some(set) = send(&app, method.clone(), "/me", Some(&cookie), counter).await {
+            if let Some(set) = send(&app, phase.method(), "/me", Some(&cookie), counter).await {
                 cookie = set;
             }
         }
     });
     drop(resources);
     ExitCode::SUCCESS
-}
-
-fn phase_method(phase: &str) -> Option<Method> {
-    match phase {
-        "GET" => Some(Method::GET),
-        "POST" => Some(Method::POST),
-        _ => None,
-    }
 }
 
 /// Sends one request; checks that the body is user 7's with `counter`;

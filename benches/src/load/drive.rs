@@ -34,7 +34,8 @@ impl Phase {
         }
     }
 
-    fn method(self) -> Method {
+    /// The request's method.
+    pub fn method(self) -> Method {
         match self {
             Self::Get => Method::GET,
             Self::Post => Method::POST,
